@@ -1,0 +1,54 @@
+import type { Readable } from 'node:stream';
+import type { SignalName } from '../config/types.js';
+
+/**
+ * What the engine asks the OS for. The engine has already resolved `file` (PATH search,
+ * existence and execute checks, with supervisord's error texts), built `env` and split argv.
+ */
+export interface SpawnRequest {
+  /** Absolute path of the executable. */
+  file: string;
+  /** argv, argv[0] included (kept as written in the command, e.g. 'sh'). */
+  argv: string[];
+  env: Record<string, string>;
+  /** chdir in the child before exec; a failure is written to the child's stderr, exit 127. */
+  cwd: string | null;
+  /** umask in the child. */
+  umask: number | null;
+  /** Drop privileges in the child (setgroups, setgid, setuid); only when the agent is root. */
+  user: { uid: number; gid: number; groups: number[] } | null;
+  /** stderr goes to the stdout pipe, as `2>&1`. */
+  redirectStderr: boolean;
+}
+
+/** How a child ended: a normal exit with a code, or death by a signal. */
+export type ExitStatus =
+  | { code: number; signal: null; coreDumped: false }
+  | { code: null; signal: SignalName; coreDumped: boolean };
+
+export interface ChildHandle {
+  readonly pid: number;
+  /** The child's stdout pipe (stdout and stderr together when redirectStderr). */
+  readonly stdout: Readable;
+  /** The child's stderr pipe; null when redirectStderr. */
+  readonly stderr: Readable | null;
+  /** Write to the child's stdin pipe. Throws NOT_RUNNING-style errors (EPIPE) as FleetError. */
+  writeStdin(data: Buffer): void;
+  /** Close the agent's end of stdin. Idempotent. */
+  closeStdin(): void;
+}
+
+/**
+ * Spawns children in their own process group and reports every reaped child, including pids
+ * the agent did not spawn (reparented orphans), so nothing is left a zombie.
+ */
+export interface Spawner {
+  /** Spawns synchronously; throws a FleetError (SPAWN_ERROR) when the OS refuses (EAGAIN, EMFILE...). */
+  spawn(req: SpawnRequest): ChildHandle;
+  /** Called once per reaped child, when Node sees SIGCHLD; never on a polling tick. */
+  onExit(listener: (pid: number, status: ExitStatus) => void): void;
+  /** Send a signal to a pid, or to its whole process group when `group` is true. Returns the errno code on failure ('ESRCH'...). */
+  kill(pid: number, signal: SignalName, group: boolean): string | null;
+  /** Stops listening for SIGCHLD. Idempotent. */
+  close(): void;
+}

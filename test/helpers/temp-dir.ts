@@ -1,0 +1,14 @@
+import { mkdtempSync, rmSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh directory under the system temp dir; `remove()` deletes it and everything in it. */
+export function makeTempDir(prefix = 'fleetvisor-test-'): { path: string; remove(): void } {
+  const path = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  return {
+    path,
+    remove() {
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
+}
