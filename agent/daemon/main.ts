@@ -1,0 +1,73 @@
+// fleet-agent: the per-host supervision daemon, a drop-in supervisord.
+import { dirname, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { findConfigFile, formatDiagnostic, loadConfig } from '../config/load.js';
+import type { ConfigDiagnostic } from '../config/types.js';
+import { parseAgentArgs } from './options.js';
+import { daemonize, isDaemonChild, reportToForeground } from './daemonize.js';
+import { describeConfig } from './check-summary.js';
+import { runAgent } from './run.js';
+import { VERSION } from '../../common/version.js';
+
+const PROG = 'fleet-agent';
+
+async function main(): Promise<number> {
+  const parsed = parseAgentArgs(process.argv.slice(2), PROG);
+  if (parsed.kind === 'exit') {
+    process.stdout.write(parsed.stdout);
+    process.stderr.write(parsed.stderr);
+    return parsed.code;
+  }
+  const { options } = parsed;
+  if (options.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+
+  const exeDir = dirname(realpathSync(process.argv[1] ?? '.'));
+  const configFile = options.configFile ?? findConfigFile({ exeDir, cwd: process.cwd() });
+  if (!configFile) {
+    return usageError(
+      'No config file found at default paths (../etc/supervisord.conf, ../supervisord.conf, ./supervisord.conf, ' +
+        './etc/supervisord.conf, /etc/supervisord.conf, /etc/supervisor/supervisord.conf); ' +
+        'use the -c option to specify a config file at a different path',
+    );
+  }
+  const result = loadConfig(resolve(configFile), { overrides: options.overrides });
+  printWarnings(result.warnings);
+  if (!result.ok) return usageError(...result.errors.map(formatDiagnostic));
+
+  if (options.check) {
+    process.stdout.write(describeConfig(result.config));
+    return 0;
+  }
+  if (!result.config.supervisord.nodaemon && !isDaemonChild()) return daemonize();
+  try {
+    return await runAgent(result.config, { warnings: result.warnings });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    reportToForeground(`Error: ${message}\n`);
+    process.stderr.write(`Error: ${message}\n`);
+    return 1;
+  }
+}
+
+function usageError(...messages: string[]): number {
+  process.stderr.write(messages.map((m) => `Error: ${m}\n`).join('') + `For help, use ${PROG} -h\n`);
+  return 2;
+}
+
+function printWarnings(warnings: ConfigDiagnostic[]): void {
+  if (isDaemonChild()) return; // The foreground copy has already shown them.
+  for (const w of warnings) process.stderr.write(`Warning: ${formatDiagnostic(w)}\n`);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`Error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

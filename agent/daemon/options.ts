@@ -1,0 +1,142 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { LogLevel, SupervisordOverrides } from '../config/types.js';
+
+/** What fleet-agent's command line asks for, before the config file is read. */
+export interface AgentOptions {
+  configFile: string | null;
+  check: boolean;
+  version: boolean;
+  overrides: SupervisordOverrides;
+}
+
+export type ParseOutcome =
+  | { kind: 'run'; options: AgentOptions }
+  | { kind: 'exit'; code: number; stdout: string; stderr: string };
+
+export const USAGE_EXAMPLES = `
+Examples:
+  fleet-agent -c /etc/supervisor/supervisord.conf      run daemonized, like supervisord
+  fleet-agent -n -c supervisord.conf                   run in the foreground
+  fleet-agent --check -c supervisord.conf              validate and list what would run
+  fleet-agent -n -e debug -l /dev/stdout -y 0 -c x.conf  log everything to the terminal
+
+Signals: TERM/INT/QUIT shut down, HUP reloads the configuration, USR2 reopens the logs.`;
+
+const LOG_LEVELS: readonly LogLevel[] = ['critical', 'error', 'warn', 'info', 'debug', 'trace', 'blather'];
+
+/**
+ * Parses supervisord's flags (same letters, same meaning) plus fleetvisor's --check. Errors come
+ * back as supervisord prints them: `Error: <msg>` and `For help, use <prog> -h`, exit 2.
+ * The option values are checked here only for shape; the config loader's converters check them
+ * again when they are merged over the file, so each rule has one home.
+ */
+export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutcome {
+  let stdout = '';
+  let stderr = '';
+  const program = new Command(prog)
+    .description('fleet-agent: a drop-in supervisord. Reads supervisord.conf and supervises its programs.')
+    .helpOption('-h, --help', 'print this usage message and exit')
+    .option('-c, --configuration <file>', 'configuration file path (searches if not given)')
+    .option('-n, --nodaemon', "run in the foreground (same as 'nodaemon=true' in config file)")
+    .option('-s, --silent', "no logs to stdout (maps to 'silent=true' in config file)")
+    .option('-v, --version', 'print the version number and exit')
+    .option('-u, --user <user>', 'run as this user (or numeric uid)')
+    .option('-m, --umask <umask>', 'use this umask for the daemon process (default is 022)')
+    .option('-d, --directory <dir>', 'directory to chdir to when daemonized')
+    .option('-l, --logfile <file>', 'use FILE as the activity log path')
+    .option('-y, --logfile_maxbytes <bytes>', 'limit the activity log to BYTES before rotating')
+    .option('-z, --logfile_backups <num>', 'number of rotated activity logs to keep')
+    .addOption(new Option('-e, --loglevel <level>', 'log level').choices(LOG_LEVELS as string[]))
+    .option('-j, --pidfile <file>', 'write a pid file for the daemon process to FILE')
+    .option('-i, --identifier <str>', 'identifier used for this instance')
+    .option('-q, --childlogdir <dir>', 'the log directory for child process logs')
+    .option('-k, --nocleanup', 'keep old automatic child log files at startup')
+    .option('-a, --minfds <num>', 'the minimum number of file descriptors for start success')
+    .option('-t, --strip_ansi', 'strip ANSI escape codes from process output')
+    .option('--minprocs <num>', 'the minimum number of processes available for start success')
+    .option('--check', 'validate the configuration, print what would run, and exit (0 valid, 2 invalid)')
+    .addHelpText('after', USAGE_EXAMPLES)
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => (stdout += s),
+      writeErr: (s) => (stderr += s),
+      outputError: () => {},
+    });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') {
+        return { kind: 'exit', code: 0, stdout, stderr: '' };
+      }
+      const message = err.message.replace(/^error: /, '');
+      return { kind: 'exit', code: 2, stdout: '', stderr: `Error: ${message}\nFor help, use ${prog} -h\n` };
+    }
+    throw err;
+  }
+  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const problems: string[] = [];
+  const int = (flag: string, value: unknown): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!/^\d+$/.test(String(value)) || !Number.isSafeInteger(n)) {
+      problems.push(`${flag} takes a whole number, got '${String(value)}'`);
+      return undefined;
+    }
+    return n;
+  };
+  const octal = (flag: string, value: unknown): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^[0-7]+$/.test(String(value))) {
+      problems.push(`${flag} takes an octal umask such as 022, got '${String(value)}'`);
+      return undefined;
+    }
+    return parseInt(String(value), 8);
+  };
+  const overrides: SupervisordOverrides = {};
+  const set = <K extends keyof SupervisordOverrides>(key: K, value: SupervisordOverrides[K] | undefined) => {
+    if (value !== undefined) overrides[key] = value;
+  };
+  set('nodaemon', o.nodaemon === true ? true : undefined);
+  set('silent', o.silent === true ? true : undefined);
+  set('user', o.user as string | undefined);
+  set('umask', octal('-m/--umask', o.umask));
+  set('directory', o.directory as string | undefined);
+  set('logfile', o.logfile as string | undefined);
+  set('logfileMaxbytes', byteSize('-y/--logfile_maxbytes', o.logfile_maxbytes, problems));
+  set('logfileBackups', int('-z/--logfile_backups', o.logfile_backups));
+  set('loglevel', o.loglevel as LogLevel | undefined);
+  set('pidfile', o.pidfile as string | undefined);
+  set('identifier', o.identifier as string | undefined);
+  set('childlogdir', o.childlogdir as string | undefined);
+  set('nocleanup', o.nocleanup === true ? true : undefined);
+  set('minfds', int('-a/--minfds', o.minfds));
+  set('minprocs', int('--minprocs', o.minprocs));
+  set('stripAnsi', o.strip_ansi === true ? true : undefined);
+  if (problems.length > 0) {
+    return { kind: 'exit', code: 2, stdout: '', stderr: problems.map((p) => `Error: ${p}\n`).join('') + `For help, use ${prog} -h\n` };
+  }
+  return {
+    kind: 'run',
+    options: {
+      configFile: (o.configuration as string | undefined) ?? null,
+      check: o.check === true,
+      version: o.version === true,
+      overrides,
+    },
+  };
+}
+
+/** supervisord's byte size: an integer, optionally with KB, MB or GB (1024-based). */
+function byteSize(flag: string, value: unknown, problems: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)(KB|MB|GB)?$/i.exec(String(value).trim());
+  if (!m) {
+    problems.push(`${flag} takes a size such as 50MB, got '${String(value)}'`);
+    return undefined;
+  }
+  const unit = (m[2] ?? '').toUpperCase();
+  const factor = unit === 'KB' ? 1024 : unit === 'MB' ? 1024 ** 2 : unit === 'GB' ? 1024 ** 3 : 1;
+  return Number(m[1]) * factor;
+}
