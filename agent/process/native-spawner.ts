@@ -1,0 +1,193 @@
+/**
+ * The agent's Spawner, on the native addon (agent/native/): posix_spawn instead of
+ * node:child_process (which forks the whole Node process per child and costs about 2 ms each),
+ * waitpid(-1) reaping on SIGCHLD, and signals by number.
+ *
+ * RULE FOR THE REST OF THE AGENT: while a NativeSpawner is open, nothing else in the agent may
+ * start long-lived children with node:child_process (spawn, exec, execFile, fork). reap() calls
+ * waitpid(-1), which collects those children too: their 'exit' event would never fire and their
+ * exits would be reported here as unknown pids. (spawnSync/execSync are unaffected: their child
+ * is reaped by libuv's inner loop before the main loop runs the SIGCHLD listener.)
+ *
+ * Only one NativeSpawner may be open per process, for the same reason.
+ */
+import { closeSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { FleetError } from '../../common/errors.js';
+import type { SignalName } from '../config/types.js';
+import { native } from '../native/addon.js';
+import type { ChildHandle, ExitStatus, SpawnRequest, Spawner } from './spawner.js';
+
+type ExitListener = (pid: number, status: ExitStatus) => void;
+
+/**
+ * Signal number to name. os.constants.signals lists aliases (SIGIOT = SIGABRT, SIGPOLL = SIGIO);
+ * the first listed wins, except 29, which supervisord's signame() calls SIGPOLL.
+ */
+const SIGNAL_NAMES = new Map<number, SignalName>([[osConstants.signals.SIGPOLL, 'SIGPOLL']]);
+for (const [name, num] of Object.entries(osConstants.signals)) {
+  if (!SIGNAL_NAMES.has(num)) SIGNAL_NAMES.set(num, name as SignalName);
+}
+
+/**
+ * supervisord's names for signals Node has no name for: SIGRTMIN, SIGRTMAX, else 'signal N'.
+ * These strings are not in NodeJS.Signals, so the cast widens what ExitStatus.signal can hold;
+ * they only ever reach log text ("terminated by signal 40").
+ */
+function signalName(num: number): SignalName {
+  const known = SIGNAL_NAMES.get(num);
+  if (known) return known;
+  const rt = num === 34 ? 'SIGRTMIN' : num === 64 ? 'SIGRTMAX' : `signal ${num}`;
+  return rt as SignalName;
+}
+
+/** An ErrnoException-shaped error from the addon ('EMFILE'...), or undefined. */
+function errnoCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+class NativeChild implements ChildHandle {
+  readonly stdout: Socket;
+  readonly stderr: Socket | null;
+  private stdinFd: number | null;
+
+  constructor(
+    readonly pid: number,
+    fds: { stdin: number; stdout: number; stderr: number },
+  ) {
+    this.stdinFd = fds.stdin;
+    // Reading starts at once; with no 'data' listener the socket stops reading at its
+    // highWaterMark, so an unread child blocks on a full pipe rather than growing our memory.
+    this.stdout = new Socket({ fd: fds.stdout, readable: true, writable: false });
+    this.stderr = fds.stderr >= 0 ? new Socket({ fd: fds.stderr, readable: true, writable: false }) : null;
+  }
+
+  /**
+   * Writes all of `data` now or throws. The fd is non-blocking: a full pipe (the child does not
+   * read) is FAILED rather than a stalled agent; a child that closed stdin or exited is NO_FILE,
+   * as supervisord's sendProcessStdin answers EPIPE.
+   */
+  writeStdin(data: Buffer): void {
+    if (this.stdinFd === null) throw new FleetError('NO_FILE', "Process' stdin channel is closed");
+    let written = 0;
+    while (written < data.length) {
+      try {
+        written += writeSync(this.stdinFd, data, written, data.length - written);
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'EPIPE') throw new FleetError('NO_FILE', "Process' stdin channel is closed", { cause: err });
+        if (code === 'EAGAIN') {
+          throw new FleetError('FAILED', `stdin pipe is full: ${written} of ${data.length} bytes written`, { cause: err });
+        }
+        throw new FleetError('FAILED', `writing to stdin failed: ${code ?? String(err)}`, { cause: err });
+      }
+    }
+  }
+
+  closeStdin(): void {
+    if (this.stdinFd === null) return;
+    const fd = this.stdinFd;
+    this.stdinFd = null;
+    closeSync(fd);
+  }
+}
+
+export class NativeSpawner implements Spawner, Disposable {
+  private static openInstance: NativeSpawner | null = null;
+
+  private readonly listeners: ExitListener[] = [];
+  /** Children we spawned and have not reaped yet; their stdin is closed when they are reaped. */
+  private readonly children = new Map<number, NativeChild>();
+  private closed = false;
+  private readonly onSigchld = (): void => this.reapAll();
+
+  /** Starts listening for SIGCHLD. Throws when another NativeSpawner is open in this process. */
+  constructor() {
+    if (NativeSpawner.openInstance) {
+      throw new FleetError('INTERNAL', 'a NativeSpawner is already open: waitpid(-1) allows only one per process');
+    }
+    NativeSpawner.openInstance = this;
+    process.on('SIGCHLD', this.onSigchld);
+  }
+
+  spawn(req: SpawnRequest): ChildHandle {
+    if (this.closed) throw new FleetError('INTERNAL', 'spawn on a closed NativeSpawner');
+    const envp = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
+    let fds: { pid: number; stdin: number; stdout: number; stderr: number };
+    try {
+      fds = native.spawn(
+        req.file,
+        req.argv,
+        envp,
+        req.cwd,
+        req.umask ?? -1,
+        req.user?.uid ?? -1,
+        req.user?.gid ?? -1,
+        req.user?.groups ?? null,
+        req.redirectStderr,
+      );
+    } catch (err) {
+      // pipe2 EMFILE/ENFILE ("too many open files to spawn"), fork EAGAIN ("Too many processes
+      // in process table to spawn"): the errno name is `cause.code` for the engine's message.
+      if (errnoCode(err)) throw new FleetError('SPAWN_ERROR', (err as Error).message, { cause: err });
+      throw err;
+    }
+    const child = new NativeChild(fds.pid, fds);
+    this.children.set(child.pid, child);
+    return child;
+  }
+
+  onExit(listener: ExitListener): void {
+    this.listeners.push(listener);
+  }
+
+  kill(pid: number, signal: SignalName, group: boolean): string | null {
+    const num = osConstants.signals[signal];
+    if (num === undefined) throw new FleetError('BAD_SIGNAL', signal);
+    return native.kill(pid, num, group);
+  }
+
+  /** Stops listening for SIGCHLD; children keep running and are not reaped any more. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    process.off('SIGCHLD', this.onSigchld);
+    if (NativeSpawner.openInstance === this) NativeSpawner.openInstance = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * One SIGCHLD may stand for many exits (signals coalesce), so reap() drains every zombie.
+   * Every listener hears every exit even if one throws; the first error is rethrown afterwards.
+   * An exit can be reported before the last output has been read from the child's pipes:
+   * whoever needs "all output, then exit" waits for the sockets' 'close' too.
+   */
+  private reapAll(): void {
+    if (this.closed) return;
+    let firstError: unknown;
+    for (const [pid, code, signal, coreDumped] of native.reap()) {
+      const child = this.children.get(pid);
+      if (child) {
+        this.children.delete(pid);
+        child.closeStdin();
+      }
+      const status: ExitStatus =
+        signal === null
+          ? { code: code ?? 0, signal: null, coreDumped: false }
+          : { code: null, signal: signalName(signal), coreDumped };
+      for (const listener of this.listeners) {
+        try {
+          listener(pid, status);
+        } catch (err) {
+          firstError ??= err;
+        }
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+}
