@@ -5,6 +5,12 @@ export interface CapturedChunk {
   channel: 'stdout' | 'stderr';
   data: Buffer;
   time: number;
+  /**
+   * Stream offset of the chunk's first byte: the channel's bytes are numbered from the size of
+   * the file when the log was opened, and the count never goes back (rotation, clear and reopen
+   * included). Byte `offset` is at file offset `offset - fileStart` of `path` while it is there.
+   */
+  offset: number;
 }
 
 /**
@@ -17,9 +23,22 @@ export interface ChannelLog {
   /**
    * Reads a child's pipe until EOF and writes every byte to the log (after strip_ansi when
    * enabled). Called once per spawn; the previous child's stream may still be draining.
+   * A number is the read end of a pipe, owned by the log from then on (closed at EOF or close()):
+   * it is read through one reused buffer, which costs about half the CPU of a Readable's fresh
+   * buffer per read.
    */
-  attach(stream: Readable): void;
-  /** Subscribes to captured chunks (for tail -f and the controller stream). Returns an unsubscribe function. */
+  attach(source: Readable | number): void;
+  /** Stream offset of the first byte of the file at `path` (see CapturedChunk.offset). */
+  readonly fileStart: number;
+  /**
+   * Capture time (epoch ms) of the byte at stream offset `offset`, from a bounded index of recent
+   * chunks; null when the byte is older than the index keeps, or was not captured yet.
+   */
+  captureTime(offset: number): number | null;
+  /**
+   * Subscribes to captured chunks (for tail -f and the controller stream). Returns an unsubscribe
+   * function. Listeners run synchronously once the chunk is in the file, and may keep `data`.
+   */
   onChunk(listener: (chunk: CapturedChunk) => void): () => void;
   /** Deletes the log and its backups and reopens it empty (supervisorctl clear). */
   clear(): void;
