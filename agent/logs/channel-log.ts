@@ -1,6 +1,7 @@
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { ChunkTimes } from './chunk-times.js';
+import { logFileError } from './log-file-error.js';
 import type { Logger } from './logger.js';
 import type { RotatingFile } from './rotating-file.js';
 import { AnsiStripper } from './strip-ansi.js';
@@ -96,16 +97,26 @@ class FileChannelLog implements ChannelLog {
     };
   }
 
+  /** Throws a CONFIG_INVALID FleetError naming the path when a file cannot be removed or recreated. */
   clear(): void {
     if (this.closed || this.file === null) return;
-    this.file.clear();
+    try {
+      this.file.clear();
+    } catch (err) {
+      throw logFileError(`clearing the ${this.channel} log`, this.file.path, err);
+    }
   }
 
+  /** Throws a CONFIG_INVALID FleetError naming the path when it cannot be reopened; the old file stays in use. */
   reopen(): void {
     if (this.closed || this.file === null) return;
     // fileStart follows from the new file's size: a moved-away file gives an empty one that
     // starts at `end`; reopening the same file keeps its start.
-    this.file.reopen();
+    try {
+      this.file.reopen();
+    } catch (err) {
+      throw logFileError(`reopening the ${this.channel} log`, this.file.path, err);
+    }
   }
 
   /**
