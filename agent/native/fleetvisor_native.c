@@ -388,6 +388,12 @@ static int spawn_posix(const struct spawn_args *a, const int child_fds[3], pid_t
   sigset_t all, none;
   int err;
   sigfillset(&all);
+  /* glibc's sigfillset leaves out its two internal signals (32 and 33), and its posix_spawn
+   * child then sets every blocked signal missing from the default set to SIG_IGN, which execve
+   * keeps. Adding them by hand (sigaddset refuses them) makes the child reset them to SIG_DFL,
+   * as the fork path leaves them. sigset_t is glibc's array of unsigned long, bit (sig - 1). */
+  for (int sig = 32; sig <= 33; sig++)
+    all.__val[(sig - 1) / (8 * sizeof all.__val[0])] |= 1UL << ((sig - 1) % (8 * sizeof all.__val[0]));
   sigemptyset(&none);
   if ((err = posix_spawn_file_actions_init(&fa))) return err;
   if ((err = posix_spawnattr_init(&attr))) {
