@@ -27,14 +27,23 @@ export function createAutoLog(childlogdir: string, procname: string, channel: 's
   }
 }
 
+export interface CleanupOptions {
+  /** [supervisord] nocleanup (-k): keep everything. */
+  nocleanup?: boolean;
+  /** Where problems are reported, as warnings with supervisord's texts. */
+  logger?: Logger;
+}
+
 /**
- * Deletes the AUTO logs of `identifier` (and their rotated copies) from `childlogdir`, as
- * supervisord does at every start unless nocleanup. The match is supervisord's
- * clear_autochildlogdir regex, applied as Python's re.match (anchored at the start only), so both
- * programs clean up each other's files and nothing else. The identifier is matched literally.
- * Problems are warnings with supervisord's texts, never errors. Returns the paths removed.
+ * Deletes the AUTO logs of `identifier` (and their rotated copies) from `childlogdir`; called at
+ * every start and restart, before any group is created, and does nothing with nocleanup. The
+ * match is supervisord's clear_autochildlogdir regex, applied as Python's re.match (anchored at
+ * the start only), so each program cleans up the other's files and nothing else; the identifier
+ * is matched literally. Problems are warnings, never errors. Returns the paths removed.
  */
-export function cleanupAutoLogs(childlogdir: string, identifier: string, logger?: Logger): string[] {
+export function cleanupAutoLogs(childlogdir: string, identifier: string, options: CleanupOptions = {}): string[] {
+  const { nocleanup = false, logger } = options;
+  if (nocleanup) return [];
   const pattern = new RegExp(`^.+?---${escapeRegExp(identifier)}-\\S+\\.log\\.?\\d{0,4}`);
   let names: string[];
   try {
