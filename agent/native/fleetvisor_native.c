@@ -173,7 +173,6 @@ struct spawn_args {
   gid_t *groups;      /* supplementary groups for setgroups; NULL: just [gid] */
   size_t ngroups;
   bool redirect_stderr;
-  int max_fd;         /* highest fd the child may have to close when close_range is missing */
 };
 
 static void free_spawn_args(struct spawn_args *a)
@@ -189,7 +188,7 @@ static void free_spawn_args(struct spawn_args *a)
 static bool read_spawn_args(napi_env env, napi_value *js, struct spawn_args *a)
 {
   memset(a, 0, sizeof *a);
-  uint32_t argc_js;
+  uint32_t ngroups;
   bool redirect;
   if (!(a->file = dup_string(env, js[0], "file"))) return false;
   if (!(a->argv = dup_string_array(env, js[1], "argv"))) return false;
@@ -204,10 +203,10 @@ static bool read_spawn_args(napi_env env, napi_value *js, struct spawn_args *a)
     bool is_array;
     if (!NAPI_OK(napi_is_array(env, js[7], &is_array))) return false;
     if (!is_array) return throw_arg(env, "groups", "must be an array of numbers or null");
-    if (!NAPI_OK(napi_get_array_length(env, js[7], &argc_js))) return false;
-    if (!(a->groups = calloc(argc_js ? argc_js : 1, sizeof *a->groups))) return throw_errno(env, "malloc", ENOMEM), false;
-    a->ngroups = argc_js;
-    for (uint32_t i = 0; i < argc_js; i++) {
+    if (!NAPI_OK(napi_get_array_length(env, js[7], &ngroups))) return false;
+    if (!(a->groups = calloc(ngroups ? ngroups : 1, sizeof *a->groups))) return throw_errno(env, "malloc", ENOMEM), false;
+    a->ngroups = ngroups;
+    for (uint32_t i = 0; i < ngroups; i++) {
       napi_value item;
       int64_t g;
       if (!NAPI_OK(napi_get_element(env, js[7], i, &item))) return false;
@@ -217,9 +216,6 @@ static bool read_spawn_args(napi_env env, napi_value *js, struct spawn_args *a)
   }
   if (!NAPI_OK(napi_get_value_bool(env, js[8], &redirect))) return false;
   a->redirect_stderr = redirect;
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == -1) return throw_errno(env, "getrlimit", errno), false;
-  a->max_fd = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX ? INT_MAX : (int)rl.rlim_cur - 1;
   return true;
 }
 
@@ -304,9 +300,10 @@ __attribute__((noreturn)) static void child_fail_setuid(int64_t uid, const char 
  * The forked child (slow path). Only async-signal-safe calls, in supervisord's order: setpgid,
  * default signal dispositions and an empty mask, dup2 of the pipes onto 0/1/2, close fds >= 3,
  * setgroups/setgid/setuid, chdir, umask, execve. Signals arrive blocked (the parent blocked all
- * of them around fork) so no inherited Node handler can run here. Never returns.
+ * of them around fork) so no inherited Node handler can run here. `max_fd` bounds the close loop
+ * used when close_range is missing. Never returns.
  */
-__attribute__((noreturn)) static void child_exec(const struct spawn_args *a, const int child_fds[3])
+__attribute__((noreturn)) static void child_exec(const struct spawn_args *a, const int child_fds[3], int max_fd)
 {
   if (setpgid(0, 0) == -1) {
     const char *parts[] = {"couldn't setpgid: ", errno_name(errno), NULL};
@@ -335,7 +332,7 @@ __attribute__((noreturn)) static void child_exec(const struct spawn_args *a, con
   /* supervisord closes 3..minfds-1; close_range covers everything (kernel >= 5.9), the loop is
    * the fallback for older kernels. close() errors (EBADF for unused fds) are the normal case. */
   if (close_range(3, ~0U, 0) == -1)
-    for (int fd = 3; fd <= a->max_fd; fd++) close(fd);
+    for (int fd = 3; fd <= max_fd; fd++) close(fd);
 
   /* supervisord's drop_privileges: nothing to do when already that uid; only root may switch. */
   if (a->uid != -1 && (uid_t)a->uid != getuid()) {
@@ -359,15 +356,18 @@ __attribute__((noreturn)) static void child_exec(const struct spawn_args *a, con
 /* Slow path: fork() and child_exec. All signals are blocked across fork so the child cannot run
  * a Node signal handler before it resets them; the parent also calls setpgid so the new group
  * exists before spawn returns (kill(-pid) right after spawn must not see ESRCH). Returns 0 and
- * the pid, or the fork errno. */
+ * the pid, or an errno (in practice fork's: EAGAIN, ENOMEM). */
 static int spawn_fork(const struct spawn_args *a, const int child_fds[3], pid_t *pid)
 {
+  struct rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == -1) return errno;
+  int max_fd = nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur > INT_MAX ? INT_MAX : (int)nofile.rlim_cur - 1;
   sigset_t all, old;
   sigfillset(&all);
   int err = pthread_sigmask(SIG_SETMASK, &all, &old);
   if (err) return err;
   pid_t p = fork();
-  if (p == 0) child_exec(a, child_fds);
+  if (p == 0) child_exec(a, child_fds, max_fd);
   err = p == -1 ? errno : 0;
   /* pthread_sigmask fails only for an invalid `how`, which SIG_SETMASK is not. */
   pthread_sigmask(SIG_SETMASK, &old, NULL);

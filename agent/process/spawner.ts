@@ -32,7 +32,11 @@ export interface ChildHandle {
   readonly stdout: Readable;
   /** The child's stderr pipe; null when redirectStderr. */
   readonly stderr: Readable | null;
-  /** Write to the child's stdin pipe. Throws NOT_RUNNING-style errors (EPIPE) as FleetError. */
+  /**
+   * Write all of `data` to the child's stdin pipe now, or throw a FleetError: NO_FILE when the
+   * child closed stdin or exited (EPIPE; supervisord's sendProcessStdin fault), FAILED when the
+   * pipe is full (the child does not read).
+   */
   writeStdin(data: Buffer): void;
   /** Close the agent's end of stdin. Idempotent. */
   closeStdin(): void;
