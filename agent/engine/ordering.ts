@@ -1,0 +1,51 @@
+/**
+ * Orders and pacing for operations over many processes (reference section 2.4).
+ */
+import type { GroupConfig, ProcessConfig } from '../config/types.js';
+
+/** Names compare as Python compares str: by code point, not by locale. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** (priority, name) ascending: the order supervisord starts groups in, and processes inside one. */
+export function byPriority<T extends { config: Pick<GroupConfig | ProcessConfig, 'priority' | 'name'> }>(a: T, b: T): number {
+  return a.config.priority - b.config.priority || compareNames(a.config.name, b.config.name);
+}
+
+/** (group, name) lexically: the order of getAllProcessInfo and of status. */
+export function byGroupThenName(a: { group: string; name: string }, b: { group: string; name: string }): number {
+  return compareNames(a.group, b.group) || compareNames(a.name, b.name);
+}
+
+/** Splits items sorted by priority into runs of equal priority, keeping their order. */
+export function priorityWaves<T>(items: readonly T[], priority: (item: T) => number): T[][] {
+  const waves: T[][] = [];
+  for (const item of items) {
+    const last = waves[waves.length - 1];
+    if (last && priority(last[0]!) === priority(item)) last.push(item);
+    else waves.push([item]);
+  }
+  return waves;
+}
+
+/** Spawns started between two yields to the event loop during a bulk start. */
+export const DEFAULT_SPAWN_BATCH = 32;
+
+/** Lets exits, signals and RPCs that arrived meanwhile be served before the next batch. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Runs `step` over `items` in order, yielding to the event loop after every `batch` steps that
+ * did real work (returned true), so a long run of spawns never holds the loop for long.
+ */
+export async function paced<T>(items: readonly T[], batch: number, step: (item: T) => boolean): Promise<void> {
+  let done = 0;
+  for (const item of items) {
+    if (!step(item)) continue;
+    done += 1;
+    if (done % batch === 0) await yieldToEventLoop();
+  }
+}

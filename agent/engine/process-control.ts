@@ -1,0 +1,136 @@
+/**
+ * Start, stop and signal of one process with the RPCs' checks, faults and waits
+ * (rpcinterface.py startProcess, stopProcess, signalProcess), and the same over many processes
+ * with supervisord's per-process result structs (make_allfunc).
+ */
+import { constants as osConstants } from 'node:os';
+import { FleetError, isFleetError } from '../../common/errors.js';
+import type { ProcessResult } from '../../common/process-info.js';
+import { RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from '../../common/process-state.js';
+import type { SignalName } from '../config/types.js';
+import { resolveCommand, type SpawnContext } from '../process/command.js';
+import type { ProcessRunner } from '../process/process-runner.js';
+import type { Rejection } from '../process/state-machine.js';
+import { paced } from './ordering.js';
+import { waitForStart, waitForStopped } from './waits.js';
+
+/** `name` when the process is alone in a group of the same name, else `group:name` (make_namespec). */
+export function namespec(runner: ProcessRunner): string {
+  const { group, name } = runner.config;
+  return group === name ? name : `${group}:${name}`;
+}
+
+function refused(runner: ProcessRunner, rejection: Rejection): FleetError {
+  const ns = namespec(runner);
+  switch (rejection.reason) {
+    case 'FAILED':
+      return new FleetError('FAILED', runner.state === 'UNKNOWN' ? `${ns} is in an unknown process state` : rejection.message);
+    case 'IGNORED':
+      return new FleetError('FAILED', rejection.message);
+    default:
+      return new FleetError(rejection.reason, ns);
+  }
+}
+
+/** Options of a start or stop: `wait` as the RPCs' (default true); aborting `signal` stops waiting only. */
+export interface WaitOptions {
+  wait?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * startProcess: checks the command first (NO_FILE / NOT_EXECUTABLE, nothing spawned), then
+ * ALREADY_STARTED in a running state, FAILED in UNKNOWN; spawns at once; SPAWN_ERROR if the spawn
+ * failed; with wait, settles when the process is RUNNING (SPAWN_ERROR or ABNORMAL_TERMINATION if
+ * it leaves STARTING otherwise). Everything before the wait happens synchronously, when called.
+ */
+export function startRunner(runner: ProcessRunner, ctx: SpawnContext, wait: boolean, signal?: AbortSignal): Promise<void> {
+  try {
+    resolveCommand(runner.config, ctx);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const ns = namespec(runner);
+  const result = runner.dispatch({ type: 'start' });
+  if (!result.ok) return Promise.reject(refused(runner, result));
+  if (runner.snapshot.spawnerr) return Promise.reject(new FleetError('SPAWN_ERROR', ns));
+  if (!wait || runner.state === 'RUNNING') return Promise.resolve();
+  return waitForStart(runner, ns, signal);
+}
+
+/**
+ * stopProcess: NOT_RUNNING unless STARTING, RUNNING or BACKOFF; sends stopsignal at once; FAILED
+ * if the OS refused it (the process is then UNKNOWN); with wait, settles in a stopped state.
+ */
+export function stopRunner(runner: ProcessRunner, wait: boolean, signal?: AbortSignal): Promise<void> {
+  const ns = namespec(runner);
+  if (!RUNNING_STATES.has(runner.state)) return Promise.reject(new FleetError('NOT_RUNNING', ns));
+  const pid = runner.snapshot.pid;
+  const result = runner.dispatch({ type: 'stop', report: wait });
+  if (!result.ok) return Promise.reject(refused(runner, result));
+  if (runner.state === 'UNKNOWN') {
+    return Promise.reject(new FleetError('FAILED', `unknown problem killing ${runner.config.name} (${pid})`));
+  }
+  if (!wait || STOPPED_STATES.has(runner.state)) return Promise.resolve();
+  return waitForStopped(runner, signal);
+}
+
+/** BAD_SIGNAL unless Node knows the signal by this name. */
+export function checkSignal(signal: SignalName): void {
+  if (!(signal in osConstants.signals)) throw new FleetError('BAD_SIGNAL', signal);
+}
+
+/** signalProcess: NOT_RUNNING unless STARTING, RUNNING or STOPPING; FAILED if the OS refused. */
+export function signalRunner(runner: ProcessRunner, signal: SignalName): void {
+  checkSignal(signal);
+  const ns = namespec(runner);
+  if (!SIGNALLABLE_STATES.has(runner.state)) throw new FleetError('NOT_RUNNING', ns);
+  const pid = runner.snapshot.pid;
+  const result = runner.dispatch({ type: 'signal', signal });
+  if (!result.ok) throw refused(runner, result);
+  if (runner.state === 'UNKNOWN') throw new FleetError('FAILED', `unknown problem sending sig ${runner.config.name} (${pid})`);
+}
+
+function success(runner: ProcessRunner): ProcessResult {
+  return { name: runner.config.name, group: runner.config.group, code: 'SUCCESS', description: 'OK' };
+}
+
+function failure(runner: ProcessRunner, err: FleetError): ProcessResult {
+  return { name: runner.config.name, group: runner.config.group, code: err.code, description: err.faultString };
+}
+
+/**
+ * Runs `op` on every runner `applies` to, in order and paced in batches, then waits for all.
+ * Results come in the order the operations finish, as supervisord's make_allfunc collects them.
+ * A FleetError is that process's result; anything else (an abort) rejects the whole call.
+ */
+export async function forEachProcess(
+  runners: readonly ProcessRunner[],
+  applies: (runner: ProcessRunner) => boolean,
+  op: (runner: ProcessRunner) => Promise<void>,
+  batch: number,
+  signal?: AbortSignal,
+): Promise<ProcessResult[]> {
+  const results: ProcessResult[] = [];
+  const pending: Promise<void>[] = [];
+  await paced(runners, batch, (runner) => {
+    signal?.throwIfAborted();
+    if (!applies(runner)) return false;
+    pending.push(
+      op(runner).then(
+        () => void results.push(success(runner)),
+        (err: unknown) => {
+          if (!isFleetError(err)) throw err;
+          results.push(failure(runner, err));
+        },
+      ),
+    );
+    return true;
+  });
+  await Promise.all(pending);
+  return results;
+}
+
+export const isRunning = (runner: ProcessRunner): boolean => RUNNING_STATES.has(runner.state);
+export const isNotRunning = (runner: ProcessRunner): boolean => !RUNNING_STATES.has(runner.state);
+export const isSignallable = (runner: ProcessRunner): boolean => SIGNALLABLE_STATES.has(runner.state);

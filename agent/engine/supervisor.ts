@@ -1,0 +1,384 @@
+/**
+ * The supervision engine: every group and process of a Config, driven by events. Exits come from
+ * the Spawner's SIGCHLD reports, deadlines from per-process timers that exist only while a
+ * process is STARTING, BACKOFF or STOPPING; an idle engine owns no timer and never wakes up.
+ * Long runs of spawns (autostart, start all) yield to the event loop between batches, so exits,
+ * signals and RPCs keep being served meanwhile.
+ *
+ * The public surface is what a control server (supervisorctl's commands) and a controller link
+ * (every transition, through `events`) need: processes are named by {group, name} (parsing
+ * addresses is the caller's job), errors are FleetErrors with Supervisor's fault codes, and every
+ * wait takes an AbortSignal.
+ */
+import { FleetError } from '../../common/errors.js';
+import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
+import type { Config, GroupConfig, ProcessConfig, SignalName } from '../config/types.js';
+import type { Logger } from '../logs/logger.js';
+import { openProcessLogs } from '../logs/process-logs.js';
+import type { ProcessLogs } from '../logs/types.js';
+import { systemClock, type Clock } from '../process/clock.js';
+import { buildSpawnRequest, defaultServerUrl, type SpawnContext } from '../process/command.js';
+import type { EngineEventSink } from '../process/events.js';
+import { ProcessRunner } from '../process/process-runner.js';
+import type { ExitStatus, Spawner } from '../process/spawner.js';
+import { decodeExit } from '../process/exit-status.js';
+import { byGroupThenName, byPriority, DEFAULT_SPAWN_BATCH, paced, priorityWaves } from './ordering.js';
+import {
+  checkSignal,
+  forEachProcess,
+  isNotRunning,
+  isRunning,
+  isSignallable,
+  namespec,
+  signalRunner,
+  startRunner,
+  stopRunner,
+  type WaitOptions,
+} from './process-control.js';
+import { ProcessGroup } from './process-group.js';
+import { shutdownGroups } from './shutdown.js';
+
+export type { WaitOptions } from './process-control.js';
+
+/** Supervisor's daemon states that matter to callers: RPCs refuse with SHUTDOWN_STATE unless RUNNING. */
+export type SupervisorState = 'RUNNING' | 'RESTARTING' | 'SHUTDOWN';
+
+/** One process, by group and process name (for `[program:x]` both are `x`). */
+export interface ProcessRef {
+  group: string;
+  name: string;
+}
+
+export interface SupervisorOptions {
+  config: Config;
+  spawner: Spawner;
+  /** The activity log. */
+  logger: Logger;
+  /** Receives every transition, spawn and exit. */
+  events?: EngineEventSink;
+  /** Opens a process's logs when its group is created; defaults to openProcessLogs with the config's settings. */
+  openLogs?: (config: ProcessConfig) => ProcessLogs;
+  clock?: Clock;
+  /** The environment children inherit; defaults to the agent's own (process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Spawns between two yields to the event loop in bulk starts (default 32). */
+  spawnBatchSize?: number;
+}
+
+export interface RestartResults {
+  stopped: ProcessResult[];
+  started: ProcessResult[];
+}
+
+const NO_EVENTS: EngineEventSink = { emit() {} };
+
+export class Supervisor implements AsyncDisposable {
+  private readonly groups = new Map<string, ProcessGroup>();
+  /** Live children by pid, for routing the Spawner's exit reports. */
+  private readonly pids = new Map<number, ProcessRunner>();
+  private readonly spawnContext: SpawnContext;
+  private readonly clock: Clock;
+  private readonly events: EngineEventSink;
+  private readonly openLogs: (config: ProcessConfig) => ProcessLogs;
+  private readonly batch: number;
+  /** Aborted by close(): every wait in progress rejects. */
+  private readonly lifetime = new AbortController();
+  private mood: SupervisorState = 'RUNNING';
+  private shutdownDone: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+
+  /**
+   * Creates every group of the config and opens its logs (AUTO files are created now, as
+   * supervisord does); spawns nothing until start(). Throws what openLogs throws (a log file
+   * that cannot be opened), after closing the logs it had opened.
+   */
+  constructor(private readonly options: SupervisorOptions) {
+    const { config } = options;
+    this.clock = options.clock ?? systemClock;
+    this.events = options.events ?? NO_EVENTS;
+    this.batch = Math.max(1, options.spawnBatchSize ?? DEFAULT_SPAWN_BATCH);
+    this.openLogs =
+      options.openLogs ??
+      ((process) => openProcessLogs({ config: process, settings: config.supervisord, logger: options.logger, clock: this.clock.now }));
+    this.spawnContext = {
+      agentEnv: options.env ?? process.env,
+      supervisordEnv: config.supervisord.environment,
+      serverUrl: defaultServerUrl(config),
+    };
+    try {
+      for (const group of config.groups) this.groups.set(group.name, this.createGroup(group));
+    } catch (err) {
+      for (const group of this.groups.values()) void group.close();
+      throw err;
+    }
+    options.spawner.onExit((pid, status) => this.onExit(pid, status));
+  }
+
+  get state(): SupervisorState {
+    return this.mood;
+  }
+
+  /** Autostarts every group in (priority, name) order, processes likewise, without waiting for RUNNING. */
+  async start(): Promise<void> {
+    await this.autostart(this.sortedGroups());
+  }
+
+  /** Group names in (priority, name) order. */
+  groupNames(): string[] {
+    return this.sortedGroups().map((g) => g.name);
+  }
+
+  /** Every process, sorted by group then name, as status lists them. */
+  processRefs(): ProcessRef[] {
+    return this.allRunners().map((r) => ({ group: r.config.group, name: r.config.name })).sort(byGroupThenName);
+  }
+
+  getProcessConfig(ref: ProcessRef): ProcessConfig {
+    return this.runner(ref).config;
+  }
+
+  getProcessInfo(ref: ProcessRef): ProcessInfo {
+    return this.runner(ref).info(this.clock.now());
+  }
+
+  /** Every process, sorted by group then name (getAllProcessInfo). */
+  getAllProcessInfo(): ProcessInfo[] {
+    const now = this.clock.now();
+    return this.allRunners().map((r) => r.info(now)).sort(byGroupThenName);
+  }
+
+  startProcess(ref: ProcessRef, options: WaitOptions = {}): Promise<void> {
+    this.assertRunning();
+    return startRunner(this.runner(ref), this.spawnContext, options.wait ?? true, this.linked(options.signal));
+  }
+
+  /** Starts every process of the group that is not running, in priority order; one result each. */
+  startGroup(group: string, options: WaitOptions = {}): Promise<ProcessResult[]> {
+    this.assertRunning();
+    return this.startMany(this.group(group).runners, options);
+  }
+
+  /** Starts every process that is not running, in ascending priority (groups, then processes). */
+  startAll(options: WaitOptions = {}): Promise<ProcessResult[]> {
+    this.assertRunning();
+    return this.startMany(this.allRunnersByPriority(), options);
+  }
+
+  stopProcess(ref: ProcessRef, options: WaitOptions = {}): Promise<void> {
+    this.assertRunning();
+    return stopRunner(this.runner(ref), options.wait ?? true, this.linked(options.signal));
+  }
+
+  /** Stops every running process of the group at once (stopProcessGroup); one result each. */
+  stopGroup(group: string, options: WaitOptions = {}): Promise<ProcessResult[]> {
+    this.assertRunning();
+    return this.stopMany(this.group(group).runners, options);
+  }
+
+  /**
+   * Stops everything in DESCENDING priority, the order Supervisor's docs promise (supervisord
+   * itself uses ascending, issue #217): groups of equal priority form a wave whose processes are
+   * all signalled at once, and with wait each wave is fully stopped before the next is signalled.
+   */
+  async stopAll(options: WaitOptions = {}): Promise<ProcessResult[]> {
+    this.assertRunning();
+    const groups = this.sortedGroups().reverse();
+    const results: ProcessResult[] = [];
+    for (const wave of priorityWaves(groups, (g) => g.config.priority)) {
+      const runners = wave.flatMap((g) => [...g.runners].reverse());
+      results.push(...(await this.stopMany(runners, options)));
+    }
+    return results;
+  }
+
+  /** Stop (NOT_RUNNING is fine), then start with the start's waits and faults. */
+  async restartProcess(ref: ProcessRef, options: WaitOptions = {}): Promise<void> {
+    this.assertRunning();
+    const runner = this.runner(ref);
+    if (isRunning(runner)) await stopRunner(runner, true, this.linked(options.signal));
+    await this.startProcess(ref, options);
+  }
+
+  /** stopGroup then startGroup: every stop completes before anything starts (#723). */
+  async restartGroup(group: string, options: WaitOptions = {}): Promise<RestartResults> {
+    const stopped = await this.stopGroup(group, { ...options, wait: true });
+    return { stopped, started: await this.startGroup(group, options) };
+  }
+
+  async restartAll(options: WaitOptions = {}): Promise<RestartResults> {
+    const stopped = await this.stopAll({ ...options, wait: true });
+    return { stopped, started: await this.startAll(options) };
+  }
+
+  /** Sends a signal to the process alone (not its group): NOT_RUNNING unless STARTING, RUNNING or STOPPING. */
+  signalProcess(ref: ProcessRef, signal: SignalName): void {
+    this.assertRunning();
+    signalRunner(this.runner(ref), signal);
+  }
+
+  signalGroup(group: string, signal: SignalName): Promise<ProcessResult[]> {
+    this.assertRunning();
+    checkSignal(signal);
+    return this.signalMany(this.group(group).runners, signal);
+  }
+
+  signalAll(signal: SignalName): Promise<ProcessResult[]> {
+    this.assertRunning();
+    checkSignal(signal);
+    return this.signalMany(this.allRunnersByPriority(), signal);
+  }
+
+  /** Writes to a process's stdin (sendProcessStdin). */
+  sendStdin(ref: ProcessRef, data: Buffer): void {
+    this.assertRunning();
+    this.runner(ref).writeStdin(data);
+  }
+
+  /**
+   * Adds a group (its logs are opened now) and autostarts it. ALREADY_ADDED if a group of that
+   * name exists. Resolves once its autostart spawns have been issued.
+   */
+  async addGroup(config: GroupConfig): Promise<void> {
+    this.assertRunning();
+    if (this.groups.has(config.name)) throw new FleetError('ALREADY_ADDED', config.name);
+    const group = this.createGroup(config);
+    this.groups.set(config.name, group);
+    await this.autostart([group]);
+  }
+
+  /** Removes a group whose processes are all stopped (STILL_RUNNING otherwise) and closes its logs. */
+  async removeGroup(name: string): Promise<void> {
+    this.assertRunning();
+    const group = this.group(name);
+    if (group.unstopped().length > 0) throw new FleetError('STILL_RUNNING', name);
+    this.groups.delete(name);
+    await group.close();
+  }
+
+  /** Reopens every process's logs (SIGUSR2, after an external logrotate). */
+  reopenLogs(): void {
+    for (const runner of this.allRunners()) runner.logs.reopen();
+  }
+
+  /**
+   * Stops everything for an agent exit (or, with `restarting`, a reload): see shutdown.ts.
+   * From the first call on, control calls fail with SHUTDOWN_STATE; later calls return the same
+   * promise. Aborting `signal` stops waiting (a child that survives SIGKILL would hold it forever).
+   */
+  shutdown(options: { restarting?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    if (!this.shutdownDone) {
+      this.mood = options.restarting ? 'RESTARTING' : 'SHUTDOWN';
+      this.shutdownDone = shutdownGroups({
+        groups: this.sortedGroups(),
+        logger: this.options.logger,
+        clock: this.clock,
+        signal: this.linked(options.signal),
+      });
+    }
+    return this.shutdownDone;
+  }
+
+  /**
+   * Releases the engine: waits in progress reject, timers are cancelled, logs are closed, and exit
+   * reports are ignored from now on. Children are NOT stopped (call shutdown() first for that).
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.lifetime.abort(new FleetError('SHUTDOWN_STATE', 'the engine is closed'));
+      this.closing = Promise.all([...this.groups.values()].map((g) => g.close())).then(() => undefined);
+    }
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private createGroup(config: GroupConfig): ProcessGroup {
+    const runners: ProcessRunner[] = [];
+    try {
+      for (const process of config.processes) {
+        runners.push(
+          new ProcessRunner({
+            config: process,
+            spawner: this.options.spawner,
+            prepareSpawn: (c) => buildSpawnRequest(c, this.spawnContext),
+            logs: this.openLogs(process),
+            logger: this.options.logger,
+            events: this.events,
+            clock: this.clock,
+            pids: this.pids,
+          }),
+        );
+      }
+    } catch (err) {
+      for (const runner of runners) void runner.close();
+      throw err;
+    }
+    return new ProcessGroup(config, runners);
+  }
+
+  private async autostart(groups: readonly ProcessGroup[]): Promise<void> {
+    const runners = [...groups].sort(byPriority).flatMap((g) => g.runners);
+    await paced(runners, this.batch, (runner) => this.mood === 'RUNNING' && runner.dispatch({ type: 'autostart' }).ok);
+  }
+
+  private startMany(runners: readonly ProcessRunner[], options: WaitOptions): Promise<ProcessResult[]> {
+    const wait = options.wait ?? true;
+    const signal = this.linked(options.signal);
+    return forEachProcess(runners, isNotRunning, (r) => startRunner(r, this.spawnContext, wait, signal), this.batch, signal);
+  }
+
+  private stopMany(runners: readonly ProcessRunner[], options: WaitOptions): Promise<ProcessResult[]> {
+    const wait = options.wait ?? true;
+    const signal = this.linked(options.signal);
+    return forEachProcess(runners, isRunning, (r) => stopRunner(r, wait, signal), this.batch, signal);
+  }
+
+  private signalMany(runners: readonly ProcessRunner[], signal: SignalName): Promise<ProcessResult[]> {
+    return forEachProcess(runners, isSignallable, async (r) => signalRunner(r, signal), this.batch);
+  }
+
+  private onExit(pid: number, status: ExitStatus): void {
+    if (this.closing) return;
+    const runner = this.pids.get(pid);
+    if (runner) runner.handleExit(pid, status);
+    else this.options.logger.info(`reaped unknown pid ${pid} (${decodeExit(status).text})`);
+  }
+
+  private assertRunning(): void {
+    if (this.closing) throw new FleetError('SHUTDOWN_STATE', 'the engine is closed');
+    if (this.mood !== 'RUNNING') throw new FleetError('SHUTDOWN_STATE', '');
+  }
+
+  private linked(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+  }
+
+  private runner(ref: ProcessRef): ProcessRunner {
+    const runner = this.groups.get(ref.group)?.get(ref.name);
+    if (!runner) throw new FleetError('BAD_NAME', ref.group === ref.name ? ref.name : `${ref.group}:${ref.name}`);
+    return runner;
+  }
+
+  private group(name: string): ProcessGroup {
+    const group = this.groups.get(name);
+    if (!group) throw new FleetError('BAD_NAME', name);
+    return group;
+  }
+
+  private sortedGroups(): ProcessGroup[] {
+    return [...this.groups.values()].sort(byPriority);
+  }
+
+  private allRunners(): ProcessRunner[] {
+    return [...this.groups.values()].flatMap((g) => g.runners);
+  }
+
+  private allRunnersByPriority(): ProcessRunner[] {
+    return this.sortedGroups().flatMap((g) => g.runners);
+  }
+}
+
+export { namespec };
