@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isFleetError } from '../common/errors.js';
@@ -151,6 +152,27 @@ for (const [path, extra] of paths) {
   });
 }
 
+test('an fd the agent inherited without O_CLOEXEC does not reach the child, on either path', () => {
+  // Node opens everything O_CLOEXEC, so the check above cannot fail for want of closefrom; an
+  // inherited fd 5 can. A second Node process (spawnSync is safe here, see native-spawner.ts)
+  // gets fd 5 from us and spawns through the addon.
+  const addon = new URL('../agent/native/addon.js', import.meta.url).href;
+  const script = `
+    import { readFileSync, readdirSync } from 'node:fs';
+    import { native } from ${JSON.stringify(addon)};
+    const lists = [readdirSync('/proc/self/fd').includes('5') ? 'own fd 5' : 'no fd 5'];
+    for (const umask of [-1, 0o22]) {
+      const r = native.spawn('/bin/sh', ['sh', '-c', 'ls /proc/$$/fd'], [], null, umask, -1, -1, null, true);
+      lists.push(readFileSync(r.stdout, 'utf8').trim().split('\\n').join(','));
+    }
+    console.log(lists.join(' | '));`;
+  const out = execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  assert.equal(out.trim(), 'own fd 5 | 0,1,2 | 0,1,2');
+});
+
 test('umask applies in the child: files it creates get the masked mode', async () => {
   for (const [umask, mode] of [
     [0o077, 0o600],
@@ -175,7 +197,6 @@ test('exit codes, signals and core dumps are reported as such', async (t) => {
     return;
   }
   const coreDir = join(dir.path, 'core');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(coreDir);
   const core = spawn('/bin/sh', ['sh', '-c', 'ulimit -c unlimited; kill -QUIT $$'], { cwd: coreDir });
   assert.deepEqual(await exitOf(core.pid), { code: null, signal: 'SIGQUIT', coreDumped: true });
@@ -250,7 +271,6 @@ test('200 children spawned in a loop are each reported exactly once with their o
 
 test('children started around the spawner (addon called directly) are reaped and reported too', async () => {
   const { pid, stdin, stdout, stderr } = native.spawn('/bin/true', ['true'], [], null, -1, -1, -1, null, false);
-  const { closeSync } = await import('node:fs');
   for (const fd of [stdin, stdout, stderr]) closeSync(fd);
   started.add(pid);
   assert.deepEqual(await exitOf(pid), { code: 0, signal: null, coreDumped: false });

@@ -3,9 +3,11 @@
  * both pipes wrapped in sockets (as the engine will), and prints wall time, agent CPU and RSS; then
  * measures kill -9 -> exit reported -> respawned latency, and stops everything.
  *
- *   node --import tsx agent/native/measure-spawn.ts [N=1000] [raw]
+ *   node dist/agent/native/measure-spawn.js [N=1000] [raw|fork]
  *
- * `raw` calls the addon directly without wrapping the pipes, to show what the sockets cost.
+ * (Run the compiled file: under tsx the loader itself adds about 35 MB of RSS.) `raw` calls the
+ * addon directly without wrapping the pipes, to show what the sockets cost; `fork` sets a umask,
+ * which takes the fork() path instead of posix_spawn.
  */
 import { closeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -14,13 +16,14 @@ import type { ChildHandle, SpawnRequest } from '../process/spawner.js';
 import { native } from './addon.js';
 
 const count = Number(process.argv[2] ?? 1000);
-const raw = process.argv[3] === 'raw';
+const mode = process.argv[3] ?? 'wrapped';
+const raw = mode === 'raw';
 const request: SpawnRequest = {
   file: '/bin/sleep',
   argv: ['sleep', '100'],
   env: { PATH: '/usr/bin:/bin' },
   cwd: null,
-  umask: null,
+  umask: mode === 'fork' ? 0o022 : null,
   user: null,
   redirectStderr: false,
 };
@@ -56,7 +59,7 @@ const cpu = process.cpuUsage(cpu0);
 await new Promise((resolve) => setTimeout(resolve, 300));
 const rssAfter = process.memoryUsage().rss;
 console.log(
-  `${raw ? 'raw fds' : 'wrapped pipes'}: ${count} children in ${wall.toFixed(0)} ms wall, ` +
+  `${mode}: ${count} children in ${wall.toFixed(0)} ms wall, ` +
     `${((cpu.user + cpu.system) / 1e6).toFixed(3)} CPU-s; RSS ${mb(rssBefore)} MB before, ${mb(rssAfter)} MB after ` +
     `(${((rssAfter - rssBefore) / count / 1024).toFixed(1)} KiB per child)`,
 );
