@@ -62,4 +62,13 @@ function addonPath(): string {
   return join(nativeDir, 'build', 'Release', 'fleetvisor_native.node');
 }
 
-export const native: NativeAddon = createRequire(import.meta.url)(addonPath()) as NativeAddon;
+function load(): NativeAddon {
+  const path = addonPath();
+  try {
+    return createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (err) {
+    throw new Error(`cannot load fleetvisor's native addon ${path}; build it with \`npm run build\``, { cause: err });
+  }
+}
+
+export const native: NativeAddon = load();
