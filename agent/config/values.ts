@@ -218,3 +218,15 @@ export function parseHostPort(value: string): string {
   parsePort(match[2]!);
   return value;
 }
+
+/** A converter whose error message is replaced, as supervisord rewords some converters' errors. */
+export function withMessage<T>(convert: (value: string) => T, message: (value: string) => string): (value: string) => T {
+  return (value) => {
+    try {
+      return convert(value);
+    } catch (err) {
+      if (err instanceof ConfigValueError) throw new ConfigValueError(message(value));
+      throw err;
+    }
+  };
+}

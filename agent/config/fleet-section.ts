@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { normalizePath } from './paths.js';
+import { SectionReader, type LoadContext } from './section-reader.js';
+import type { FleetSettings } from './types.js';
+import { parseBoolean, parseHostPort, parseLabels, parseName } from './values.js';
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(['host', 'labels', 'controller', 'insecure', 'state_dir']);
+
+/**
+ * Where the agent keeps its spool, pid records and credentials when [fleet] does not say:
+ * /var/lib/fleetvisor for root, else the XDG state directory of the user.
+ */
+export function defaultStateDir(ctx: LoadContext): string {
+  if (process.getuid?.() === 0) return '/var/lib/fleetvisor';
+  const xdg = ctx.env.XDG_STATE_HOME;
+  return join(xdg ? xdg : join(ctx.home, '.local', 'state'), 'fleetvisor');
+}
+
+/** fleetvisor's own [fleet] section (DESIGN.md); supervisord ignores it. */
+export function readFleet(ctx: LoadContext): FleetSettings {
+  const settings: FleetSettings = {
+    host: ctx.hostname,
+    labels: {},
+    controller: null,
+    insecure: false,
+    stateDir: defaultStateDir(ctx),
+  };
+  const section = ctx.doc.sections.get('fleet');
+  if (!section) return settings;
+  const r = new SectionReader(ctx, section, new Map([...ctx.envNames, ['host_node_name', ctx.hostname]]));
+  r.warnUnknownKeys(KNOWN_KEYS);
+  // The host is the first part of an address (`host/group:process`), so it follows the name rules.
+  settings.host = r.read('host', settings.host, parseName);
+  settings.labels = r.read('labels', settings.labels, parseLabels);
+  const controller = r.text('controller')?.trim();
+  if (controller) settings.controller = r.convert('controller', controller, null, parseHostPort);
+  settings.insecure = r.read('insecure', settings.insecure, parseBoolean);
+  settings.stateDir = r.read('state_dir', settings.stateDir, (v) => normalizePath(v, ctx));
+  return settings;
+}
