@@ -252,6 +252,34 @@ test('stdin: a child that closed its stdin gives NO_FILE, one that does not read
   await exitOf(idle.pid);
 });
 
+test('takeOutputFds hands over the raw pipes once, instead of the streams', async () => {
+  const child = spawn('/bin/sh', ['sh', '-c', 'echo out; echo err >&2']);
+  assert.ok(child.takeOutputFds);
+  const fds = child.takeOutputFds();
+  assert.throws(() => child.takeOutputFds!(), (err) => isFleetError(err, 'INTERNAL'));
+  assert.throws(() => child.stdout, (err) => isFleetError(err, 'INTERNAL'));
+  assert.ok(fds.stderr !== null);
+  assert.equal(readFileSync(fds.stdout, 'utf8'), 'out\n');
+  assert.equal(readFileSync(fds.stderr, 'utf8'), 'err\n');
+  closeSync(fds.stdout);
+  closeSync(fds.stderr);
+  await exitOf(child.pid);
+
+  const wrapped = spawn('/bin/true', ['true'], { redirectStderr: true });
+  wrapped.stdout.resume();
+  assert.throws(() => wrapped.takeOutputFds!(), (err) => isFleetError(err, 'INTERNAL'));
+  await exitOf(wrapped.pid);
+});
+
+test('pipes nobody claimed are closed when the child is reaped', async () => {
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+  const before = openFds();
+  const child = spawn('/bin/true', ['true']);
+  assert.equal(openFds(), before + 3);
+  await exitOf(child.pid);
+  assert.equal(openFds(), before);
+});
+
 test('200 children spawned in a loop are each reported exactly once with their own status', async () => {
   const expected = new Map<number, number>();
   for (let i = 0; i < 200; i++) {

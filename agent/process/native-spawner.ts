@@ -49,19 +49,63 @@ function errnoCode(err: unknown): string | undefined {
 }
 
 class NativeChild implements ChildHandle {
-  readonly stdout: Socket;
-  readonly stderr: Socket | null;
   private stdinFd: number | null;
+  /** Output pipe read ends until they are wrapped (first access to stdout/stderr) or taken. */
+  private outputFds: { stdout: number; stderr: number | null } | null;
+  private stdoutSocket: Socket | null = null;
+  private stderrSocket: Socket | null = null;
 
   constructor(
     readonly pid: number,
     fds: { stdin: number; stdout: number; stderr: number },
   ) {
     this.stdinFd = fds.stdin;
-    // Reading starts at once; with no 'data' listener the socket stops reading at its
-    // highWaterMark, so an unread child blocks on a full pipe rather than growing our memory.
-    this.stdout = new Socket({ fd: fds.stdout, readable: true, writable: false });
-    this.stderr = fds.stderr >= 0 ? new Socket({ fd: fds.stderr, readable: true, writable: false }) : null;
+    this.outputFds = { stdout: fds.stdout, stderr: fds.stderr >= 0 ? fds.stderr : null };
+  }
+
+  get stdout(): Socket {
+    this.wrapOutput();
+    return this.stdoutSocket!;
+  }
+
+  get stderr(): Socket | null {
+    this.wrapOutput();
+    return this.stderrSocket;
+  }
+
+  takeOutputFds(): { stdout: number; stderr: number | null } {
+    const fds = this.outputFds;
+    if (!fds) throw new FleetError('INTERNAL', `the output pipes of pid ${this.pid} were already wrapped or taken`);
+    this.outputFds = null;
+    return fds;
+  }
+
+  /**
+   * Reading starts at once; with no 'data' listener a socket stops reading at its highWaterMark,
+   * so an unread child blocks on a full pipe rather than growing our memory.
+   */
+  private wrapOutput(): void {
+    const fds = this.outputFds;
+    if (!fds) {
+      if (!this.stdoutSocket) throw new FleetError('INTERNAL', `the output pipes of pid ${this.pid} were taken`);
+      return;
+    }
+    this.outputFds = null;
+    this.stdoutSocket = new Socket({ fd: fds.stdout, readable: true, writable: false });
+    this.stderrSocket = fds.stderr === null ? null : new Socket({ fd: fds.stderr, readable: true, writable: false });
+  }
+
+  /**
+   * Called when the child is reaped: closes stdin, and the output pipes if nobody claimed them
+   * (nobody will read them now; the fds must not leak across restarts).
+   */
+  released(): void {
+    this.closeStdin();
+    const fds = this.outputFds;
+    if (!fds) return;
+    this.outputFds = null;
+    closeSync(fds.stdout);
+    if (fds.stderr !== null) closeSync(fds.stderr);
   }
 
   /**
@@ -98,7 +142,7 @@ export class NativeSpawner implements Spawner, Disposable {
   private static openInstance: NativeSpawner | null = null;
 
   private readonly listeners: ExitListener[] = [];
-  /** Children we spawned and have not reaped yet; their stdin is closed when they are reaped. */
+  /** Children we spawned and have not reaped yet; see NativeChild.released. */
   private readonly children = new Map<number, NativeChild>();
   private closed = false;
   private readonly onSigchld = (): void => this.reapAll();
@@ -174,7 +218,7 @@ export class NativeSpawner implements Spawner, Disposable {
       const child = this.children.get(pid);
       if (child) {
         this.children.delete(pid);
-        child.closeStdin();
+        child.released();
       }
       const status: ExitStatus =
         signal === null
