@@ -90,10 +90,9 @@ const allGone = new Promise<void>((resolve) => {
 });
 for (const pid of pids) spawner.kill(pid, 'SIGKILL', true);
 for (const fd of rawFds) closeSync(fd);
-if (raw) {
-  // raw mode has no sockets keeping the loop busy; reaping still comes from SIGCHLD.
-  await new Promise((resolve) => setTimeout(resolve, 10));
-}
+// The SIGCHLD listener does not keep the loop alive (and in raw mode no socket does).
+const keepAlive = setInterval(() => {}, 1000);
 await allGone;
+clearInterval(keepAlive);
 spawner.close();
 console.log(`all ${pids.length} exits reported`);
