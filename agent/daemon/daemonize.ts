@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { closeSync, writeSync } from 'node:fs';
 
 /** Set in the environment of the background copy of fleet-agent. */
@@ -25,7 +26,7 @@ export function daemonize(argv: string[] = process.argv): Promise<number> {
   });
   return new Promise((resolve) => {
     let report = '';
-    const pipe = child.stdio[REPORT_FD]!;
+    const pipe = child.stdio[REPORT_FD] as Readable;
     pipe.setEncoding('utf8');
     pipe.on('data', (s: string) => (report += s));
     pipe.on('end', () => {

@@ -33,7 +33,8 @@ async function main(): Promise<number> {
         'use the -c option to specify a config file at a different path',
     );
   }
-  const result = loadConfig(resolve(configFile), { overrides: options.overrides });
+  const load = () => loadConfig(resolve(configFile), { overrides: options.overrides });
+  const result = load();
   printWarnings(result.warnings);
   if (!result.ok) return usageError(...result.errors.map(formatDiagnostic));
 
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
   }
   if (!result.config.supervisord.nodaemon && !isDaemonChild()) return daemonize();
   try {
-    return await runAgent(result.config, { warnings: result.warnings });
+    return await runAgent({ config: result.config, warnings: result.warnings, reload: load });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     reportToForeground(`Error: ${message}\n`);

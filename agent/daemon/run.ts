@@ -1,0 +1,191 @@
+import { VERSION } from '../../common/version.js';
+import { formatDiagnostic } from '../config/load.js';
+import type { Config, ConfigDiagnostic, ConfigResult } from '../config/types.js';
+import { Supervisor } from '../engine/supervisor.js';
+import { openActivityLog, type ActivityLog } from '../logs/activity-log.js';
+import { cleanupAutoLogs } from '../logs/auto-log.js';
+import { native } from '../native/addon.js';
+import type { EngineEvent } from '../process/events.js';
+import { NativeSpawner } from '../process/native-spawner.js';
+import { resolveUser } from '../process/user.js';
+import { ChildRegistry } from './child-registry.js';
+import { isDaemonChild, reportToForeground } from './daemonize.js';
+import { Pidfile } from './pidfile.js';
+import { ensureRlimits } from './rlimits.js';
+
+export interface RunOptions {
+  config: Config;
+  warnings: ConfigDiagnostic[];
+  /** Reads the configuration again (SIGHUP), with the same file and command-line overrides. */
+  reload: () => ConfigResult;
+}
+
+const EXIT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+
+/**
+ * Runs the agent until a TERM, INT or QUIT signal has stopped every program. Resolves to the exit
+ * code. Throws (before anything is spawned) when the agent cannot start: limits, user, logs,
+ * a previous agent still alive.
+ */
+export async function runAgent(options: RunOptions): Promise<number> {
+  const agent = new Agent(options.reload);
+  await agent.start(options.config, options.warnings);
+  return agent.finished;
+}
+
+/** One agent process: the pieces built from one config, rebuilt on SIGHUP; the spawner and the registry live as long as the process. */
+class Agent {
+  private log!: ActivityLog;
+  private pidfile!: Pidfile;
+  private supervisor!: Supervisor;
+  private registry!: ChildRegistry;
+  private spawner: NativeSpawner | null = null;
+  private stopping = false;
+  private reloading: Promise<void> | null = null;
+  private resolveFinished!: (code: number) => void;
+  readonly finished = new Promise<number>((resolve) => (this.resolveFinished = resolve));
+
+  constructor(private readonly readConfig: () => ConfigResult) {}
+
+  async start(config: Config, warnings: ConfigDiagnostic[]): Promise<void> {
+    const { supervisord } = config;
+    if (isDaemonChild()) {
+      if (supervisord.directory) process.chdir(supervisord.directory);
+      process.umask(supervisord.umask);
+    }
+    const infos = ensureRlimits(supervisord, native);
+    const dropped = this.dropPrivileges(supervisord.user);
+    this.openLog(config);
+    for (const info of infos) this.log.info(info);
+    for (const warning of warnings) this.log.warn(formatDiagnostic(warning));
+    if (dropped) this.log.info(`Set uid to user ${dropped}`);
+    else if (process.getuid?.() === 0) {
+      this.log.critical(
+        'Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  ' +
+          'If you intend to run as root, you can set user=root in the config file to avoid this message.',
+      );
+    }
+    this.registry = ChildRegistry.open(config.fleet.stateDir, config.file);
+    await this.registry.recover(this.log);
+    this.spawner = new NativeSpawner();
+    this.boot(config);
+    this.installSignalHandlers();
+    this.log.info(`fleet-agent ${VERSION} started with pid ${process.pid}`);
+    reportToForeground('ready\n');
+    await this.supervisor.start();
+  }
+
+  /** Everything that depends on the config: the activity log, the pidfile, the engine. */
+  private boot(config: Config): void {
+    this.pidfile = new Pidfile(config.supervisord.pidfile);
+    const pidError = this.pidfile.write();
+    if (pidError) this.log.critical(pidError);
+    const { childlogdir, identifier, nocleanup } = config.supervisord;
+    cleanupAutoLogs(childlogdir, identifier, { nocleanup, logger: this.log });
+    this.supervisor = new Supervisor({
+      config,
+      spawner: this.spawner!,
+      logger: this.log,
+      events: { emit: (event) => this.record(event) },
+    });
+  }
+
+  private openLog(config: Config): void {
+    this.log = openActivityLog(config.supervisord);
+  }
+
+  /** Keeps the child registry in step with the engine, so a SIGKILLed agent's children are found. */
+  private record(event: EngineEvent): void {
+    if (event.type === 'spawned') {
+      const p = this.supervisor.getProcessConfig({ group: event.group, name: event.name });
+      this.registry.recordSpawn({
+        pid: event.pid,
+        name: event.group === event.name ? event.name : `${event.group}:${event.name}`,
+        stopsignal: p.stopsignal,
+        stopwaitsecs: p.stopwaitsecs,
+        stopasgroup: p.stopasgroup,
+        killasgroup: p.killasgroup,
+      });
+    } else if (event.type === 'exited') {
+      this.registry.recordExit(event.pid);
+    }
+  }
+
+  /** [supervisord] user=: drop to that user before any file is created. Returns the user name when it switched. */
+  private dropPrivileges(user: string | null): string | null {
+    if (user === null) return null;
+    const credentials = resolveUser(user);
+    if (!credentials) return null;
+    // Only reachable as root on POSIX (resolveUser refuses otherwise), where these exist.
+    process.setgroups!(credentials.groups);
+    process.setgid!(credentials.gid);
+    process.setuid!(credentials.uid);
+    return user;
+  }
+
+  private installSignalHandlers(): void {
+    for (const signal of EXIT_SIGNALS) process.on(signal, () => void this.shutdown(signal));
+    process.on('SIGHUP', () => void this.reload());
+    process.on('SIGUSR2', () => {
+      this.log.info('received SIGUSR2 indicating log reopen request');
+      this.log.reopen();
+      this.supervisor.reopenLogs();
+    });
+  }
+
+  private async shutdown(signal: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info(`received ${signal} indicating exit request`);
+    await this.reloading;
+    await this.supervisor.shutdown();
+    await this.supervisor.close();
+    this.spawner?.close();
+    this.registry.close();
+    this.pidfile.remove();
+    this.log.info('exiting');
+    this.log.close();
+    for (const s of [...EXIT_SIGNALS, 'SIGHUP', 'SIGUSR2'] as const) process.removeAllListeners(s);
+    this.resolveFinished(0);
+  }
+
+  /**
+   * SIGHUP: stop every program, read the config again and start over in the same process, as
+   * supervisord does. Unlike supervisord, a config that no longer parses is logged and the
+   * running configuration stays (supervisord would exit).
+   */
+  private async reload(): Promise<void> {
+    if (this.stopping || this.reloading) return;
+    this.log.info('received SIGHUP indicating restart request');
+    const result = this.readConfig();
+    if (!result.ok) {
+      for (const e of result.errors) this.log.error(`reload refused: ${formatDiagnostic(e)}`);
+      this.log.error('the configuration was not reloaded; the running configuration stays');
+      return;
+    }
+    this.reloading = (async () => {
+      await this.supervisor.shutdown({ restarting: true });
+      await this.supervisor.close();
+      this.pidfile.remove();
+      const old = this.log;
+      this.openLog(result.config);
+      old.close();
+      for (const w of result.warnings) this.log.warn(formatDiagnostic(w));
+      this.boot(result.config);
+      this.log.info(`reloaded ${result.config.file}`);
+    })();
+    try {
+      await this.reloading;
+      this.reloading = null;
+      if (!this.stopping) await this.supervisor.start();
+    } catch (err) {
+      // The old engine is gone and the new one could not be built: exit rather than sit idle.
+      this.reloading = null;
+      this.log.critical(`reload failed, exiting: ${err instanceof Error ? err.message : String(err)}`);
+      this.spawner?.close();
+      this.registry.close();
+      this.log.close();
+      this.resolveFinished(1);
+    }
+  }
+}
