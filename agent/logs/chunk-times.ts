@@ -57,11 +57,6 @@ export class ChunkTimes {
     return this.times[this.slot(lo)]!;
   }
 
-  /** Stream offset of the oldest chunk whose time is still known, or null when none is. */
-  get oldest(): number | null {
-    return this.count === 0 ? null : this.starts[this.head]!;
-  }
-
   private slot(n: number): number {
     return (this.head + n) % this.starts.length;
   }
