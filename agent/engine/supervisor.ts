@@ -10,6 +10,7 @@
  * addresses is the caller's job), errors are FleetErrors with Supervisor's fault codes, and every
  * wait takes an AbortSignal.
  */
+import { setMaxListeners } from 'node:events';
 import { FleetError } from '../../common/errors.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
 import type { Config, GroupConfig, ProcessConfig, SignalName } from '../config/types.js';
@@ -352,8 +353,11 @@ export class Supervisor implements AsyncDisposable {
     if (this.mood !== 'RUNNING') throw new FleetError('SHUTDOWN_STATE', '');
   }
 
+  /** The caller's signal joined with the engine's lifetime. A bulk wait adds one listener per process. */
   private linked(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+    const linked = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+    setMaxListeners(0, linked);
+    return linked;
   }
 
   private runner(ref: ProcessRef): ProcessRunner {

@@ -1,0 +1,119 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineHarness, program, single, waitFor } from './helpers/engine-harness.js';
+
+// What a child is started with (environment, directory, umask, PATH search), where its output
+// goes (the real process logs), and how fast it comes back after kill -9.
+
+const h = new EngineHarness();
+after(() => h.cleanup());
+
+function readEnv(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\0')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
+describe('the child environment', () => {
+  test('has SUPERVISOR_* and the precedence agent < [supervisord] < SUPERVISOR_* < program', async () => {
+    const out = join(h.dir.path, 'env.out');
+    const script = h.script('env.sh', `env -0 > ${out}.tmp && mv ${out}.tmp ${out}\nexec sleep 30`);
+    const { engine } = await h.engine([single(program('envy', script, { environment: { C: 'prog', SUPERVISOR_PROCESS_NAME: 'prog-name' } }))], {
+      env: { PATH: '/usr/bin:/bin', A: 'agent', B: 'agent', C: 'agent', SUPERVISOR_ENABLED: 'agent' },
+      supervisord: { environment: { B: 'sup', C: 'sup', SUPERVISOR_GROUP_NAME: 'sup' } },
+    });
+    await waitFor(() => existsSync(out), { what: 'the env dump' });
+    const env = readEnv(out);
+    assert.equal(env.A, 'agent');
+    assert.equal(env.B, 'sup');
+    assert.equal(env.C, 'prog');
+    assert.equal(env.SUPERVISOR_ENABLED, '1');
+    assert.equal(env.SUPERVISOR_GROUP_NAME, 'envy');
+    assert.equal(env.SUPERVISOR_PROCESS_NAME, 'prog-name');
+    assert.equal(env.SUPERVISOR_SERVER_URL, `unix://${join(h.dir.path, 'supervisor.sock')}`);
+    await h.finish(engine);
+  });
+
+  test('names the process and its group for numprocs members', async () => {
+    const out = join(h.dir.path, 'env-num.out');
+    const script = h.script('env-num.sh', `echo "$SUPERVISOR_GROUP_NAME:$SUPERVISOR_PROCESS_NAME" > ${out}\nexec sleep 30`);
+    const { engine } = await h.engine([
+      { ...single(program('w', '')), processes: [program('w_7', script, { group: 'w', programName: 'w', processNum: 7 })] },
+    ]);
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8') === 'w:w_7\n', { what: 'the names' });
+    await h.finish(engine);
+  });
+
+  test('a bare command is searched in the program PATH', async () => {
+    const bin = join(h.dir.path, 'pbin');
+    mkdirSync(bin);
+    h.script('pbin/only-here', 'exec sleep 30');
+    const { engine } = await h.engine([single(program('ph', 'only-here', { startsecs: 0, environment: { PATH: bin } }))]);
+    assert.equal(engine.getProcessInfo({ group: 'ph', name: 'ph' }).statename, 'RUNNING');
+    await h.finish(engine);
+  });
+});
+
+describe('directory, umask and logs', () => {
+  test('the child runs in directory= with umask=', async () => {
+    const work = join(h.dir.path, 'work');
+    mkdirSync(work);
+    const script = h.script('where.sh', 'pwd > where.out.tmp; umask >> where.out.tmp; mv where.out.tmp where.out\nexec sleep 30');
+    const { engine } = await h.engine([single(program('where', script, { directory: work, umask: 0o27 }))]);
+    const out = join(work, 'where.out');
+    await waitFor(() => existsSync(out), { what: 'where.out' });
+    assert.equal(readFileSync(out, 'utf8'), `${work}\n0027\n`);
+    await h.finish(engine);
+  });
+
+  test('stdout and stderr are captured in the AUTO log files named by getProcessInfo', async () => {
+    const { engine } = await h.engine([single(program('talk', 'sh -c "echo out; echo err >&2; exec sleep 30"', { startsecs: 0 }))]);
+    const info = engine.getProcessInfo({ group: 'talk', name: 'talk' });
+    assert.match(info.stdoutLogfile, /talk-stdout---supervisor-.*\.log$/);
+    await waitFor(() => readFileSync(info.stdoutLogfile, 'utf8') === 'out\n', { what: 'stdout in its log' });
+    await waitFor(() => readFileSync(info.stderrLogfile, 'utf8') === 'err\n', { what: 'stderr in its log' });
+    await h.finish(engine);
+  });
+
+  test('with redirect_stderr both streams go to the stdout log and there is no stderr log', async () => {
+    const { engine } = await h.engine([
+      single(program('both', 'sh -c "echo out; echo err >&2; exec sleep 30"', { startsecs: 0, redirectStderr: true })),
+    ]);
+    const info = engine.getProcessInfo({ group: 'both', name: 'both' });
+    assert.equal(info.stderrLogfile, '');
+    await waitFor(() => readFileSync(info.stdoutLogfile, 'utf8') === 'out\nerr\n', { what: 'both streams in the stdout log' });
+    await h.finish(engine);
+  });
+});
+
+describe('respawn', () => {
+  test('after kill -9 the process is spawned again within milliseconds', async () => {
+    const { engine, events } = await h.engine([single(program('phoenix', 'sleep 30', { startsecs: 0, autorestart: 'true' }))]);
+    const ref = { group: 'phoenix', name: 'phoenix' };
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const pid = engine.getProcessInfo(ref).pid;
+      const killedAt = performance.now();
+      const spawned = new Promise<number>((resolve) => {
+        const seen = events.length;
+        const poll = (): void => {
+          const e = events.slice(seen).find((x) => x.type === 'spawned');
+          if (e) resolve(performance.now());
+          else setImmediate(poll);
+        };
+        poll();
+      });
+      process.kill(pid, 'SIGKILL');
+      latencies.push((await spawned) - killedAt);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = latencies[Math.floor(latencies.length / 2)]!;
+    assert.ok(p50 <= 10, `p50 ${p50.toFixed(2)} ms (all: ${latencies.map((l) => l.toFixed(1)).join(' ')})`);
+    await h.finish(engine);
+  });
+});
