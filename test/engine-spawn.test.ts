@@ -1,6 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { isFleetError } from '../common/errors.js';
 import { join } from 'node:path';
 import { EngineHarness, program, single, waitFor } from './helpers/engine-harness.js';
 
@@ -87,6 +88,44 @@ describe('directory, umask and logs', () => {
     const info = engine.getProcessInfo({ group: 'both', name: 'both' });
     assert.equal(info.stderrLogfile, '');
     await waitFor(() => readFileSync(info.stdoutLogfile, 'utf8') === 'out\nerr\n', { what: 'both streams in the stdout log' });
+    await h.finish(engine);
+  });
+});
+
+describe('stdin, log reopen and cancelled waits', () => {
+  test('stdin reaches the child, and a stopped process is NOT_RUNNING', async () => {
+    const { engine } = await h.engine([single(program('cat', 'cat', { startsecs: 0 }))]);
+    const ref = { group: 'cat', name: 'cat' };
+    engine.sendStdin(ref, Buffer.from('hello\n'));
+    const log = engine.getProcessInfo(ref).stdoutLogfile;
+    await waitFor(() => readFileSync(log, 'utf8') === 'hello\n', { what: 'the echo in the log' });
+    await engine.stopProcess(ref);
+    assert.throws(() => engine.sendStdin(ref, Buffer.from('x')), (e: unknown) => isFleetError(e, 'NOT_RUNNING'));
+    await h.finish(engine);
+  });
+
+  test('reopenLogs starts a new file after the old one was moved away', async () => {
+    const { engine } = await h.engine([single(program('rot', 'cat', { startsecs: 0 }))]);
+    const ref = { group: 'rot', name: 'rot' };
+    const log = engine.getProcessInfo(ref).stdoutLogfile;
+    engine.sendStdin(ref, Buffer.from('one\n'));
+    await waitFor(() => readFileSync(log, 'utf8') === 'one\n', { what: 'line one' });
+    renameSync(log, `${log}.moved`);
+    engine.reopenLogs();
+    engine.sendStdin(ref, Buffer.from('two\n'));
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8') === 'two\n', { what: 'line two in a new file' });
+    assert.equal(readFileSync(`${log}.moved`, 'utf8'), 'one\n');
+    await h.finish(engine);
+  });
+
+  test('aborting a start wait rejects the call but the process still becomes RUNNING', async () => {
+    const { engine } = await h.engine([single(program('slow', 'sleep 30', { autostart: false, startsecs: 1 }))]);
+    const ref = { group: 'slow', name: 'slow' };
+    const controller = new AbortController();
+    const started = engine.startProcess(ref, { signal: controller.signal });
+    controller.abort();
+    await assert.rejects(started, (e: unknown) => (e as Error).name === 'AbortError');
+    await waitFor(() => engine.getProcessInfo(ref).statename === 'RUNNING', { what: 'RUNNING' });
     await h.finish(engine);
   });
 });

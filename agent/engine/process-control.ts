@@ -113,20 +113,25 @@ export async function forEachProcess(
 ): Promise<ProcessResult[]> {
   const results: ProcessResult[] = [];
   const pending: Promise<void>[] = [];
-  await paced(runners, batch, (runner) => {
-    signal?.throwIfAborted();
-    if (!applies(runner)) return false;
-    pending.push(
-      op(runner).then(
-        () => void results.push(success(runner)),
-        (err: unknown) => {
-          if (!isFleetError(err)) throw err;
-          results.push(failure(runner, err));
-        },
-      ),
-    );
-    return true;
-  });
+  try {
+    await paced(runners, batch, (runner) => {
+      signal?.throwIfAborted();
+      if (!applies(runner)) return false;
+      pending.push(
+        op(runner).then(
+          () => void results.push(success(runner)),
+          (err: unknown) => {
+            if (!isFleetError(err)) throw err;
+            results.push(failure(runner, err));
+          },
+        ),
+      );
+      return true;
+    });
+  } catch (err) {
+    await Promise.allSettled(pending); // the waits share the aborted signal: they settle at once
+    throw err;
+  }
   await Promise.all(pending);
   return results;
 }

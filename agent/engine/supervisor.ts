@@ -230,9 +230,15 @@ export class Supervisor implements AsyncDisposable {
   }
 
   /** Writes to a process's stdin (sendProcessStdin). */
+  /**
+   * Writes to a process's stdin (sendProcessStdin): NOT_RUNNING when it has no child or is being
+   * stopped; the Spawner's NO_FILE (stdin closed) or FAILED (pipe full) otherwise.
+   */
   sendStdin(ref: ProcessRef, data: Buffer): void {
     this.assertRunning();
-    this.runner(ref).writeStdin(data);
+    const runner = this.runner(ref);
+    if (runner.snapshot.pid === 0 || runner.snapshot.killing) throw new FleetError('NOT_RUNNING', namespec(runner));
+    runner.writeStdin(data);
   }
 
   /**

@@ -131,9 +131,9 @@ export class ProcessRunner {
     this.dispatch({ type: 'exited', pid, status });
   }
 
-  /** Writes to the child's stdin (sendProcessStdin): NOT_RUNNING unless a child lives and no stop was sent. */
+  /** Writes to the child's stdin: NOT_RUNNING without a child; the ChildHandle's errors otherwise. */
   writeStdin(data: Buffer): void {
-    if (!this.child || this.snap.killing) throw new FleetError('NOT_RUNNING', this.config.name);
+    if (!this.child) throw new FleetError('NOT_RUNNING', this.config.name);
     this.child.writeStdin(data);
   }
 
