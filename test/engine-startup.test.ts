@@ -40,6 +40,15 @@ describe('startsecs', () => {
     await h.finish(engine);
   });
 
+  test('a start whose process is stopped before startsecs is an ABNORMAL_TERMINATION', async () => {
+    const { engine } = await h.engine([single(program('ab', 'sleep 30', { autostart: false, startsecs: 5 }))]);
+    const ref = { group: 'ab', name: 'ab' };
+    const starting = assert.rejects(engine.startProcess(ref), (e: unknown) => isFleetError(e, 'ABNORMAL_TERMINATION') && e.message === 'ab');
+    await engine.stopProcess(ref);
+    await starting;
+    await h.finish(engine);
+  });
+
   test('a command that exits at once is too quick: SPAWN_ERROR, BACKOFF, then FATAL', async () => {
     const { engine, logger } = await h.engine([single(program('quick', 'sh -c "exit 1"', { autostart: false, startretries: 0 }))]);
     const ref = { group: 'quick', name: 'quick' };

@@ -206,6 +206,18 @@ describe('signals and groups', () => {
     await h.finish(engine);
   });
 
+  test('restart stops then starts: a new pid, and the stop results come before the start results', async () => {
+    const { engine } = await h.engine([group('rs', [program('r1', 'sleep 30', { startsecs: 0 }), program('r2', 'sleep 30', { startsecs: 0 })])]);
+    const before = engine.getAllProcessInfo().map((i) => i.pid);
+    await engine.restartProcess({ group: 'rs', name: 'r1' });
+    const { stopped, started } = await engine.restartGroup('rs');
+    assert.deepEqual(stopped.map((r) => r.name).sort(), ['r1', 'r2']);
+    assert.deepEqual(started.map((r) => r.code), ['SUCCESS', 'SUCCESS']);
+    const after = engine.getAllProcessInfo();
+    assert.ok(after.every((i, n) => i.statename === 'RUNNING' && i.pid !== before[n]));
+    await h.finish(engine);
+  });
+
   test('a group is added with autostart and removed only once stopped', async () => {
     const { engine } = await h.engine([]);
     await engine.addGroup(single(program('added', 'sleep 30', { startsecs: 0 })));

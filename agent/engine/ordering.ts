@@ -30,7 +30,7 @@ export function priorityWaves<T>(items: readonly T[], priority: (item: T) => num
 }
 
 /** Spawns started between two yields to the event loop during a bulk start. */
-export const DEFAULT_SPAWN_BATCH = 32;
+export const DEFAULT_SPAWN_BATCH = 16;
 
 /** Lets exits, signals and RPCs that arrived meanwhile be served before the next batch. */
 export function yieldToEventLoop(): Promise<void> {

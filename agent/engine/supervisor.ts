@@ -62,7 +62,7 @@ export interface SupervisorOptions {
   clock?: Clock;
   /** The environment children inherit; defaults to the agent's own (process.env). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Spawns between two yields to the event loop in bulk starts (default 32). */
+  /** Spawns between two yields to the event loop in bulk starts (default 16). */
   spawnBatchSize?: number;
 }
 
