@@ -233,9 +233,11 @@ describe('signals and groups', () => {
 
   test('close is idempotent and makes waits in progress reject', async () => {
     const { engine } = await h.engine([single(program('cw', 'sleep 30', { autostart: false, startsecs: 5 }))]);
-    const starting = engine.startProcess({ group: 'cw', name: 'cw' });
+    const starting = assert.rejects(engine.startProcess({ group: 'cw', name: 'cw' }), (e: unknown) => isFleetError(e, 'SHUTDOWN_STATE'));
     await engine.close();
     await engine.close();
-    await assert.rejects(starting, (e: unknown) => isFleetError(e, 'SHUTDOWN_STATE'));
+    await starting;
+    assert.throws(() => engine.getProcessInfo({ group: 'nope', name: 'nope' }), (e: unknown) => isFleetError(e, 'BAD_NAME'));
+    await assert.rejects(async () => engine.stopAll(), (e: unknown) => isFleetError(e, 'SHUTDOWN_STATE'));
   });
 });

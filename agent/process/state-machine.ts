@@ -2,30 +2,26 @@
  * The process state machine of supervisord (supervisor/process.py, Subprocess), as one pure
  * function. reference/supervisor.md section 2 lists the edges; process.py is the ground truth.
  *
- *                       start, or autostart when never started
- *          +----------- STOPPED                   EXITED, FATAL -------+ start
- *          |              ^                          ^     ^           |
- *          |              | stop (no signal)         |     |           |
- *          v              |                          |     |           v
- *   +-> STARTING ----> BACKOFF --- backoff > startretries, or give-up -+--> FATAL
- *   |     |  |  spawn      | ^
- *   |     |  |  failed, or | | spawn failed / exited too quickly again
- *   |     |  |  exited too | |
- *   |     |  |  quickly    v |
- *   |     |  |     retry after 1 s, 2 s, 3 s ... ----------------------> STARTING
- *   |     |  |
- *   |     |  +-- up > startsecs (startsecs=0: at once) --> RUNNING --exit--> EXITED
- *   |     |                                                 |              |
- *   |     +--------------- stop: stopsignal ---------------+|              |
- *   |                                                      vv              |
- *   |            STOPPING --exit--> STOPPED           STOPPING             |
- *   |            after stopwaitsecs: SIGKILL, again every stopwaitsecs     |
- *   |            (a child that survives SIGKILL stays STOPPING)            |
- *   +------------- autorestart: true, or unexpected and the exit was -----+
- *                  not in exitcodes (never while shutting down)
+ *   STOPPED --start--> STARTING --up > startsecs (startsecs=0: at once)--> RUNNING --exits--> EXITED
+ *                       |  |  ^                                            |                  |
+ *                       |  |  +-- retry after 1 s, 2 s, 3 s ... -- BACKOFF |                  |
+ *                       |  |                                      ^  |  |  |                  |
+ *                       |  +-- spawn failed, or exited before ----+  |  |  |                  |
+ *                       |      startsecs (whatever the exit code)    |  |  |                  |
+ *                       |                   stop (no signal sent) ---+  |  |                  |
+ *                       |                       --> STOPPED             |  |                  |
+ *                       |        counter > startretries, or shutdown ---+  |                  |
+ *                       |                       --> FATAL                  |                  |
+ *                       +--stop: stopsignal--> STOPPING <--stop: stopsignal+                  |
+ *                                              |  ^  every stopwaitsecs: SIGKILL; a child     |
+ *                                              +--+  that survives it stays STOPPING          |
+ *                                              +--child reaped--> STOPPED                     |
+ *   STARTING <--at once: autorestart=true, or =unexpected and the code is not in exitcodes---+
+ *            (never while the agent shuts down)
+ *   STARTING <--start-- EXITED, FATAL, STOPPED (autostart: only STOPPED and never started)
+ *   STARTING, RUNNING, STOPPING --kill()/signal() fails with an errno other than ESRCH--> UNKNOWN
  *
- *   STARTING, RUNNING, STOPPING --- kill()/signal() OS error other than ESRCH ---> UNKNOWN
- *
+ * Signals go to the process group when stopasgroup (stopsignal) or killasgroup (SIGKILL) is set.
  * The function never performs I/O and never reads a clock: time comes in as `now` (epoch ms),
  * and every side effect (spawn, signal, timers, log lines, state-change notices) is returned as
  * data for the ProcessRunner to perform. An event that has no edge from the current state
