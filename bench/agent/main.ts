@@ -81,7 +81,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const ws = new Workspace();
+  const ws = new Workspace(options.keepTemp);
   ws.installHandlers();
   progress(`workspace ${ws.root}; ${impls.map((i) => i.name).join(' and ')}; scenarios ${options.only.join(', ')}; ${options.reps} rep(s)`);
   const versions: Partial<Record<ImplName, string>> = {};
@@ -100,6 +100,7 @@ async function main(): Promise<number> {
   const all: ScenarioRuns[] = [];
   for (const name of options.only) all.push(await runScenario(SCENARIOS[name], impls, options, ws));
   ws.cleanup();
+  if (options.keepTemp) progress(`kept ${ws.root} (remove it when done)`);
 
   const results = all.map((s) => summarize(s, options.reps));
   const defs = new Map<ScenarioName, MetricDef[]>(all.map((s) => [s.name, s.metrics]));

@@ -12,6 +12,8 @@ export interface Options {
   reps: number;
   quick: boolean;
   json: boolean;
+  /** Keep the temp dir (configs, daemon logs, stamps) for inspection. */
+  keepTemp: boolean;
   /** kill -9 rounds in the respawn scenario. */
   kills: number;
   /** The idle window of the spawn scenario, and the pause before it. */
@@ -35,6 +37,7 @@ their ratio, and the targets with PASS/MISS.
   --idle-secs S    idle window in the spawn scenario (default 10)
   --quick          smoke run: N=50, 1 rep, 10 kills, 128 MiB of logs rotated at 8MB, 3 s idle
   --json           print the results as JSON on stdout instead of the table
+  --keep-temp      keep the temp dir (configs, daemon logs, stamps; not the captured logs) to inspect
   -h, --help       this text
 `;
 
@@ -59,6 +62,7 @@ export function parseOptions(argv: string[]): Options | null {
       'idle-secs': { type: 'string' },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'keep-temp': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -88,6 +92,7 @@ export function parseOptions(argv: string[]): Options | null {
     reps: positiveInt('reps', values.reps, quick ? 1 : 3),
     quick,
     json: values.json === true,
+    keepTemp: values['keep-temp'] === true,
     kills: positiveInt('kills', values.kills, quick ? 10 : 50),
     idleSecs: positiveInt('idle-secs', values['idle-secs'], quick ? 3 : 10),
     settleSecs: quick ? 1.5 : 3,

@@ -127,7 +127,8 @@ export class Workspace {
   private readonly daemons = new Set<Daemon>();
   private cleaned = false;
 
-  constructor() {
+  /** keepFiles: leave the dir (configs, daemon logs, stamps) for inspection; processes still die. */
+  constructor(private readonly keepFiles = false) {
     this.root = mkdtempSync(join(tmpdir(), 'fleetvisor-bench-'));
   }
 
@@ -155,7 +156,8 @@ export class Workspace {
   finishRun(dir: string, daemon: Daemon | null): number {
     daemon?.kill();
     const killed = killProcessesMentioning(dir);
-    rmSync(dir, { recursive: true, force: true });
+    if (!this.keepFiles) rmSync(dir, { recursive: true, force: true });
+    else rmSync(join(dir, 'logs'), { recursive: true, force: true }); // the big captured logs go anyway
     return killed;
   }
 
@@ -165,7 +167,7 @@ export class Workspace {
     this.cleaned = true;
     for (const d of this.daemons) d.kill();
     killProcessesMentioning(this.root);
-    rmSync(this.root, { recursive: true, force: true });
+    if (!this.keepFiles) rmSync(this.root, { recursive: true, force: true });
   }
 
   /** Cleans up on exit, on failure and on the usual terminal signals. */
