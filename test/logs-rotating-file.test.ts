@@ -212,6 +212,22 @@ test('clear() works when the file is already gone', () => {
   assert.equal(read(path), '');
 });
 
+test('clear() leaves a target that is not a regular file in place', () => {
+  const dir = freshDir();
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    using file = new RotatingFile(fifo, { maxBytes: 0, backups: 0 });
+    file.clear();
+    assert.equal(statSync(fifo).isFIFO(), true);
+    file.write(Buffer.from('still flowing'));
+    assert.equal(readSync(reader, Buffer.alloc(64)), 13);
+  } finally {
+    closeSync(reader);
+  }
+});
+
 test('close() is idempotent and later writes throw', () => {
   const path = join(freshDir(), 'x.log');
   const file = new RotatingFile(path, { maxBytes: 10, backups: 1 });

@@ -25,7 +25,8 @@ export interface ChannelLogOptions {
  * Where every pipe attached by fd is read into. One buffer serves all of them: the onread callback
  * runs synchronously after each read, and capture() is done with the bytes (written to the file,
  * copied for listeners) before it returns, so nothing is left in it between reads. 128 KiB is
- * supervisord's read size, and holds a whole pipe even when the spawner enlarges it.
+ * supervisord's read size, twice a default pipe. (A 1 MiB pipe and buffer were measured too: they
+ * save the 0.1 CPU-s per GiB spent in JavaScript, but not the kernel's copying, which dominates.)
  */
 const READ_BUFFER = Buffer.allocUnsafe(128 * 1024);
 const ESC_BYTE = Buffer.from([0x1b]);

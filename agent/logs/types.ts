@@ -24,8 +24,8 @@ export interface ChannelLog {
    * Reads a child's pipe until EOF and writes every byte to the log (after strip_ansi when
    * enabled). Called once per spawn; the previous child's stream may still be draining.
    * A number is the read end of a pipe, owned by the log from then on (closed at EOF or close()):
-   * it is read through one reused buffer, which costs about half the CPU of a Readable's fresh
-   * buffer per read.
+   * it is read through one reused buffer, which spares the page faults of a fresh buffer per
+   * read (measured: 0.71-0.78 vs 0.89-1.12 agent CPU-s per GiB captured, rotation included).
    */
   attach(source: Readable | number): void;
   /** Stream offset of the first byte of the file at `path` (see CapturedChunk.offset). */
