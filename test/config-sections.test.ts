@@ -257,3 +257,11 @@ test('a syslog log file is rewritten to *_syslog=true with a deprecation warning
     ['For [program:x], stdout_logfile=syslog but this is deprecated and will be removed.  Use stdout_syslog=true to enable syslog instead.'],
   );
 });
+
+test('stdout capture on an event listener is reported as not applying', () => {
+  const config = ok('[supervisord]\n[eventlistener:l]\ncommand=/bin/l\nevents=TICK_5\nstdout_capture_maxbytes=1MB\n');
+  assert.deepEqual(
+    config.warnings.map((w) => [w.line, w.key]),
+    [[5, 'stdout_capture_maxbytes']],
+  );
+});

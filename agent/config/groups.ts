@@ -15,6 +15,7 @@ import { parseBoolean, parseInteger, parseListOfStrings, parseOctal, parsePort, 
  */
 
 const GROUP_KEYS: ReadonlySet<string> = new Set(['programs', 'priority']);
+const PROGRAM_KEY_SET: ReadonlySet<string> = new Set(PROGRAM_KEYS);
 const LISTENER_KEYS: ReadonlySet<string> = new Set([...PROGRAM_KEYS, 'events', 'buffer_size', 'result_handler']);
 const FCGI_KEYS: ReadonlySet<string> = new Set([...PROGRAM_KEYS, 'socket', 'socket_backlog', 'socket_owner', 'socket_mode']);
 const DEFAULT_RESULT_HANDLER = 'supervisor.dispatchers:default_handler';
@@ -50,7 +51,7 @@ export function readGroups(ctx: LoadContext): GroupConfig[] {
   }
 
   for (const section of withPrefix('program:')) {
-    new SectionReader(ctx, section, ctx.envNames).warnUnknownKeys(new Set(PROGRAM_KEYS));
+    new SectionReader(ctx, section, ctx.envNames).warnUnknownKeys(PROGRAM_KEY_SET);
     if (inHeterogeneousGroup.has(section.name)) continue;
     const { programName, priority, processes } = processesFromSection(ctx, section, nameOf(section));
     groups.push(group(section, programName, 'program', priority, processes));
@@ -64,6 +65,9 @@ export function readGroups(ctx: LoadContext): GroupConfig[] {
     const priority = r.read('priority', -1, parseInteger);
     const eventListener = readListenerSettings(r);
     const { programName, processes } = processesFromSection(ctx, section, nameOf(section));
+    if (processes.some((p) => p.stdout.captureMaxbytes > 0)) {
+      r.warn('stdout_capture_maxbytes', 'a listener\'s stdout carries the event protocol, so stdout capture does not apply; ignored');
+    }
     groups.push({ ...group(section, programName, 'eventlistener', priority, processes), eventListener });
   }
 
@@ -71,8 +75,8 @@ export function readGroups(ctx: LoadContext): GroupConfig[] {
     const r = new SectionReader(ctx, section, new Map(ctx.envNames));
     r.warnUnknownKeys(FCGI_KEYS);
     if (inHeterogeneousGroup.has(section.name)) continue;
-    const { programName, priority, processes } = processesFromSection(ctx, section, nameOf(section));
-    const fcgi = readFcgiSettings(ctx, r, programName);
+    const { programName, priority, user, processes } = processesFromSection(ctx, section, nameOf(section));
+    const fcgi = readFcgiSettings(ctx, r, programName, user);
     groups.push({ ...group(section, programName, 'fcgi-program', priority, processes), fcgi });
   }
 
@@ -143,7 +147,7 @@ function readListenerSettings(r: SectionReader): EventListenerSettings {
  * The fcgi socket options (supervisord's parse_fcgi_socket). `socket` may use program_name and
  * here. Unix socket paths must be absolute; tcp sockets take host:port and no owner or mode.
  */
-function readFcgiSettings(ctx: LoadContext, r: SectionReader, programName: string): FcgiSettings {
+function readFcgiSettings(ctx: LoadContext, r: SectionReader, programName: string, user: string | null): FcgiSettings {
   const socketBacklog = r.read('socket_backlog', null, (v) => {
     const n = parseInteger(v);
     if (n < 1 || n > 65535) throw new ConfigValueError(`Invalid socket_backlog value ${v}`);
@@ -151,7 +155,6 @@ function readFcgiSettings(ctx: LoadContext, r: SectionReader, programName: strin
   });
   const owner = r.read('socket_owner', null, withMessage((v) => parseUserGroup(v, ctx.accounts), (v) => `Invalid socket_owner value ${v}`));
   const mode = r.read('socket_mode', null, withMessage(parseOctal, (v) => `Invalid socket_mode value ${v}`));
-  const user = r.text('user');
 
   const socketNames = new Map([...ctx.envNames, ['program_name', programName]]);
   const socket = r.text('socket', { names: socketNames });

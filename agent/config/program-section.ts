@@ -46,6 +46,8 @@ export interface ProgramProcesses {
   programName: string;
   /** The program's priority, which is also its group's when it is a group of its own. */
   priority: number;
+  /** The program's user=, which an fcgi socket belongs to by default. */
+  user: string | null;
   processes: ProcessConfig[];
 }
 
@@ -143,7 +145,7 @@ export function processesFromSection(ctx: LoadContext, section: IniSection, grou
       startsecs,
       startretries,
       autorestart,
-      exitcodes,
+      exitcodes: [...exitcodes],
       stopsignal,
       stopwaitsecs,
       stopasgroup,
@@ -159,7 +161,7 @@ export function processesFromSection(ctx: LoadContext, section: IniSection, grou
       location: { file: section.file, line: section.line, section: section.name },
     });
   }
-  return { programName, priority, processes };
+  return { programName, priority, user, processes };
 }
 
 /** One output channel's options, with supervisord's syslog rewrite and its AUTO-without-rollover warning. */
