@@ -51,12 +51,26 @@ export function backoffDecision(backoff: number, startretries: number): { giveUp
 
 /**
  * Whether an exit from RUNNING is followed by a restart. `autorestart` applies only there; while
- * the agent shuts down (or reloads) nothing restarts. The restart itself is immediate: the
- * event-driven agent spawns on the exit notification instead of on supervisord's next 1 s tick.
+ * the agent shuts down (or reloads) nothing restarts. See autorestartDelay for when.
  */
 export function shouldAutorestart(autorestart: Autorestart, expected: boolean, shuttingDown: boolean): boolean {
   if (shuttingDown) return false;
   if (autorestart === 'true') return true;
   if (autorestart === 'unexpected') return !expected;
   return false;
+}
+
+/** The crash-loop guard: at most one autorestart per process per this many ms. */
+export const MIN_RESTART_INTERVAL_MS = 1000;
+
+/**
+ * How long an autorestart waits after the exit. A process that ran for a second or more is
+ * restarted at once (the event-driven agent spawns on the exit report, where supervisord waits for
+ * its next 1 s tick). One that lived less (only possible with startsecs=0, otherwise it went to
+ * BACKOFF) is restarted 1 s after its previous spawn: the rate supervisord's tick gives a crash
+ * loop (issues #1285, #405), instead of hundreds of spawns a second.
+ */
+export function autorestartDelay(laststart: number, now: number): number {
+  const lived = now - laststart;
+  return lived >= 0 && lived < MIN_RESTART_INTERVAL_MS ? MIN_RESTART_INTERVAL_MS - lived : 0;
 }

@@ -16,7 +16,8 @@
  *                                              |  ^  every stopwaitsecs: SIGKILL; a child     |
  *                                              +--+  that survives it stays STOPPING          |
  *                                              +--child reaped--> STOPPED                     |
- *   STARTING <--at once: autorestart=true, or =unexpected and the code is not in exitcodes---+
+ *   STARTING <--autorestart=true, or =unexpected and the code is not in exitcodes----------+
+ *            at once, or 1 s after the previous spawn when the child lived less than that
  *            (never while the agent shuts down)
  *   STARTING <--start-- EXITED, FATAL, STOPPED (autostart: only STOPPED and never started)
  *   STARTING, RUNNING, STOPPING --kill()/signal() fails with an errno other than ESRCH--> UNKNOWN
@@ -31,16 +32,17 @@ import type { ProcessState } from '../../common/process-state.js';
 import type { LogLevel, ProcessConfig, SignalName } from '../config/types.js';
 import type { ExitStatus } from './spawner.js';
 import { decodeExit } from './exit-status.js';
-import { backoffDecision, judgeExit, shouldAutorestart, startupElapsed } from './restart-policy.js';
+import { autorestartDelay, backoffDecision, judgeExit, shouldAutorestart, startupElapsed } from './restart-policy.js';
 
 /** Each timer belongs to one state and is cancelled when the process leaves it. */
-export type TimerKind = 'startsecs' | 'backoff' | 'stopwait' | 'stop-report';
+export type TimerKind = 'startsecs' | 'backoff' | 'stopwait' | 'stop-report' | 'autorestart';
 
 const TIMER_STATE: Record<TimerKind, ProcessState> = {
   startsecs: 'STARTING',
   backoff: 'BACKOFF',
   stopwait: 'STOPPING',
   'stop-report': 'STOPPING',
+  autorestart: 'EXITED',
 };
 
 /** supervisord throttles `waiting for x to stop` to one line every 2 s (Subprocess.stop_report). */
@@ -356,7 +358,11 @@ function finish(d: Draft, status: ExitStatus): Draft {
   d.to('EXITED', expected);
   d.s.pid = 0;
   d.log(expected ? 'info' : 'warn', `exited: ${name} (${text}; ${expected ? 'expected' : 'not expected'})`);
-  if (fromRunning && shouldAutorestart(config.autorestart, expected, d.s.shuttingDown)) beginStart(d);
+  if (fromRunning && shouldAutorestart(config.autorestart, expected, d.s.shuttingDown)) {
+    const delayMs = autorestartDelay(d.s.laststart, now);
+    if (delayMs === 0) beginStart(d);
+    else d.schedule('autorestart', delayMs);
+  }
   return d;
 }
 
@@ -378,6 +384,9 @@ function onTimer(d: Draft, kind: TimerKind): TransitionResult {
       d.log('warn', `killing '${config.name}' (${s.pid}) with SIGKILL`);
       sendKill(d, 'SIGKILL', config.killasgroup);
       return d.done();
+    case 'autorestart':
+      if (s.shuttingDown) return reject('IGNORED', `${config.name} is not restarted during shutdown`);
+      return beginStart(d).done();
     case 'stop-report':
       d.log('info', `waiting for ${config.name} to stop`);
       d.schedule('stop-report', STOP_REPORT_INTERVAL_MS);
