@@ -34,15 +34,18 @@ test('malformed numbers, sizes and umasks are all reported at once', () => {
   assert.equal(r.kind, 'exit');
   if (r.kind !== 'exit') return;
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /-a\/--minfds takes a whole number, got 'many'/);
-  assert.match(r.stderr, /-y\/--logfile_maxbytes takes a size such as 50MB, got '1TB'/);
-  assert.match(r.stderr, /-m\/--umask takes an octal umask such as 022, got '999'/);
+  // supervisord's texts: `invalid value for -y '1TB': invalid literal for int() with base 10: '1tb'`.
+  assert.match(r.stderr, /^Error: invalid value for -y '1TB': invalid literal for int\(\) with base 10: '1tb'$/m);
+  assert.match(r.stderr, /^Error: invalid value for -a 'many': invalid literal for int\(\) with base 10: 'many'$/m);
+  assert.match(r.stderr, /^Error: invalid value for -m '999': 999 can not be converted to an octal type$/m);
 });
 
-test('a log level outside the known set is refused', () => {
+test('a log level outside the known set is refused with supervisord\'s text', () => {
   const r = parseAgentArgs(['-e', 'loud']);
   assert.equal(r.kind, 'exit');
-  if (r.kind === 'exit') assert.equal(r.code, 2);
+  if (r.kind !== 'exit') return;
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^Error: invalid value for -e 'loud': bad logging level name 'loud'$/m);
 });
 
 test('help prints usage with examples and exits 0', () => {

@@ -1,7 +1,7 @@
 // fleet-agent: the per-host supervision daemon, a drop-in supervisord.
 import { dirname, resolve } from 'node:path';
 import { realpathSync } from 'node:fs';
-import { findConfigFile, formatDiagnostic, loadConfig } from '../config/load.js';
+import { configSearchPaths, findConfigFile, formatDiagnostic, loadConfig } from '../config/load.js';
 import type { ConfigDiagnostic } from '../config/types.js';
 import { parseAgentArgs } from './options.js';
 import { daemonize, isDaemonChild, reportToForeground } from './daemonize.js';
@@ -27,11 +27,8 @@ async function main(): Promise<number> {
   const exeDir = dirname(realpathSync(process.argv[1] ?? '.'));
   const configFile = options.configFile ?? findConfigFile({ exeDir, cwd: process.cwd() });
   if (!configFile) {
-    return usageError(
-      'No config file found at default paths (../etc/supervisord.conf, ../supervisord.conf, ./supervisord.conf, ' +
-        './etc/supervisord.conf, /etc/supervisord.conf, /etc/supervisor/supervisord.conf); ' +
-        'use the -c option to specify a config file at a different path',
-    );
+    const searched = configSearchPaths({ exeDir, cwd: process.cwd() }).join(', ');
+    return usageError(`No config file found at default paths (${searched}); use the -c option to specify a config file at a different path`);
   }
   const load = () => loadConfig(resolve(configFile), { overrides: options.overrides });
   const result = load();

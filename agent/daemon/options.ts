@@ -1,5 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
-import type { LogLevel, SupervisordOverrides } from '../config/types.js';
+import { Command, CommanderError } from 'commander';
+import type { SupervisordOverrides } from '../config/types.js';
+import { parseByteSize, parseInteger, parseLogLevel, parseOctal } from '../config/values.js';
 
 /** What fleet-agent's command line asks for, before the config file is read. */
 export interface AgentOptions {
@@ -22,13 +23,10 @@ Examples:
 
 Signals: TERM/INT/QUIT shut down, HUP reloads the configuration, USR2 reopens the logs.`;
 
-const LOG_LEVELS: readonly LogLevel[] = ['critical', 'error', 'warn', 'info', 'debug', 'trace', 'blather'];
-
 /**
  * Parses supervisord's flags (same letters, same meaning) plus fleetvisor's --check. Errors come
- * back as supervisord prints them: `Error: <msg>` and `For help, use <prog> -h`, exit 2.
- * The option values are checked here only for shape; the config loader's converters check them
- * again when they are merged over the file, so each rule has one home.
+ * back as supervisord prints them: `Error: <msg>` and `For help, use <prog> -h`, exit 2. Values
+ * go through the config file's converters, so each rule has one home.
  */
 export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutcome {
   let stdout = '';
@@ -46,7 +44,7 @@ export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutco
     .option('-l, --logfile <file>', 'use FILE as the activity log path')
     .option('-y, --logfile_maxbytes <bytes>', 'limit the activity log to BYTES before rotating')
     .option('-z, --logfile_backups <num>', 'number of rotated activity logs to keep')
-    .addOption(new Option('-e, --loglevel <level>', 'log level').choices(LOG_LEVELS as string[]))
+    .option('-e, --loglevel <level>', 'log level: critical, error, warn, info, debug, trace, blather')
     .option('-j, --pidfile <file>', 'write a pid file for the daemon process to FILE')
     .option('-i, --identifier <str>', 'identifier used for this instance')
     .option('-q, --childlogdir <dir>', 'the log directory for child process logs')
@@ -77,22 +75,15 @@ export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutco
   }
   const o = program.opts<Record<string, string | boolean | undefined>>();
   const problems: string[] = [];
-  const int = (flag: string, value: unknown): number | undefined => {
+  /** Converts with the config file's converter; a failure reads as supervisord's `invalid value for -y '1TB': ...`. */
+  const convert = <T>(flag: string, value: unknown, parse: (v: string) => T): T | undefined => {
     if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!/^\d+$/.test(String(value)) || !Number.isSafeInteger(n)) {
-      problems.push(`${flag} takes a whole number, got '${String(value)}'`);
+    try {
+      return parse(String(value));
+    } catch (err) {
+      problems.push(`invalid value for ${flag} '${String(value)}': ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     }
-    return n;
-  };
-  const octal = (flag: string, value: unknown): number | undefined => {
-    if (value === undefined) return undefined;
-    if (!/^[0-7]+$/.test(String(value))) {
-      problems.push(`${flag} takes an octal umask such as 022, got '${String(value)}'`);
-      return undefined;
-    }
-    return parseInt(String(value), 8);
   };
   const overrides: SupervisordOverrides = {};
   const set = <K extends keyof SupervisordOverrides>(key: K, value: SupervisordOverrides[K] | undefined) => {
@@ -101,18 +92,18 @@ export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutco
   set('nodaemon', o.nodaemon === true ? true : undefined);
   set('silent', o.silent === true ? true : undefined);
   set('user', o.user as string | undefined);
-  set('umask', octal('-m/--umask', o.umask));
+  set('umask', convert('-m', o.umask, parseOctal));
   set('directory', o.directory as string | undefined);
   set('logfile', o.logfile as string | undefined);
-  set('logfileMaxbytes', byteSize('-y/--logfile_maxbytes', o.logfile_maxbytes, problems));
-  set('logfileBackups', int('-z/--logfile_backups', o.logfile_backups));
-  set('loglevel', o.loglevel as LogLevel | undefined);
+  set('logfileMaxbytes', convert('-y', o.logfile_maxbytes, parseByteSize));
+  set('logfileBackups', convert('-z', o.logfile_backups, parseInteger));
+  set('loglevel', convert('-e', o.loglevel, parseLogLevel));
   set('pidfile', o.pidfile as string | undefined);
   set('identifier', o.identifier as string | undefined);
   set('childlogdir', o.childlogdir as string | undefined);
   set('nocleanup', o.nocleanup === true ? true : undefined);
-  set('minfds', int('-a/--minfds', o.minfds));
-  set('minprocs', int('--minprocs', o.minprocs));
+  set('minfds', convert('-a', o.minfds, parseInteger));
+  set('minprocs', convert('--minprocs', o.minprocs, parseInteger));
   set('stripAnsi', o.strip_ansi === true ? true : undefined);
   if (problems.length > 0) {
     return { kind: 'exit', code: 2, stdout: '', stderr: problems.map((p) => `Error: ${p}\n`).join('') + `For help, use ${prog} -h\n` };
@@ -126,17 +117,4 @@ export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutco
       overrides,
     },
   };
-}
-
-/** supervisord's byte size: an integer, optionally with KB, MB or GB (1024-based). */
-function byteSize(flag: string, value: unknown, problems: string[]): number | undefined {
-  if (value === undefined) return undefined;
-  const m = /^(\d+)(KB|MB|GB)?$/i.exec(String(value).trim());
-  if (!m) {
-    problems.push(`${flag} takes a size such as 50MB, got '${String(value)}'`);
-    return undefined;
-  }
-  const unit = (m[2] ?? '').toUpperCase();
-  const factor = unit === 'KB' ? 1024 : unit === 'MB' ? 1024 ** 2 : unit === 'GB' ? 1024 ** 3 : 1;
-  return Number(m[1]) * factor;
 }
