@@ -53,6 +53,9 @@ class Agent {
       if (supervisord.directory) process.chdir(supervisord.directory);
       process.umask(supervisord.umask);
     }
+    // The activity log echoes to stdout in the foreground; a terminal that went away (EPIPE) must
+    // not take the agent down. The log file still receives every line.
+    process.stdout.on('error', () => {});
     const infos = ensureRlimits(supervisord, native);
     const dropped = this.dropPrivileges(supervisord.user);
     this.openLog(config);

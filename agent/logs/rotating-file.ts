@@ -77,13 +77,12 @@ export class RotatingFile implements Disposable {
   }
 
   /**
-   * Deletes `path` and its backups `path.1` .. `path.N`, then starts an empty `path` (supervisorctl
-   * clear). Does nothing for a target that is not a regular file: supervisord would unlink
-   * /dev/stdout or a FIFO here.
+   * Deletes `path` and starts it empty (supervisorctl clear); the backups `path.1` .. `path.N`
+   * stay, as supervisord's FileHandler.remove() leaves them. Does nothing for a target that is not
+   * a regular file: supervisord would unlink /dev/stdout or a FIFO here.
    */
   clear(): void {
     if (this.closed || !this.regular) return;
-    for (let i = 1; i <= this.backups; i++) unlinkIfPresent(`${this.path}.${i}`);
     unlinkIfPresent(this.path);
     this.replace(this.openBase(TRUNCATE));
   }

@@ -40,7 +40,7 @@ export interface ChannelLog {
    * function. Listeners run synchronously once the chunk is in the file, and may keep `data`.
    */
   onChunk(listener: (chunk: CapturedChunk) => void): () => void;
-  /** Deletes the log and its backups and reopens it empty (supervisorctl clear). */
+  /** Deletes the log (not its backups, as supervisord) and reopens it empty (supervisorctl clear). */
   clear(): void;
   /** Closes and reopens the file at the same path (SIGUSR2, after an external logrotate). */
   reopen(): void;
