@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -24,13 +26,84 @@ export const protobufPackage = "fleet.v1";
 
 export const protobufFileName = "fleet/v1/agent_control.proto";
 
-export interface GetVersionRequest {
+export enum LogChannel {
+  LOG_CHANNEL_UNSPECIFIED = 0,
+  LOG_CHANNEL_STDOUT = 1,
+  LOG_CHANNEL_STDERR = 2,
+  UNRECOGNIZED = -1,
 }
 
-export interface GetVersionResponse {
+export function logChannelFromJSON(object: any): LogChannel {
+  switch (object) {
+    case 0:
+    case "LOG_CHANNEL_UNSPECIFIED":
+      return LogChannel.LOG_CHANNEL_UNSPECIFIED;
+    case 1:
+    case "LOG_CHANNEL_STDOUT":
+      return LogChannel.LOG_CHANNEL_STDOUT;
+    case 2:
+    case "LOG_CHANNEL_STDERR":
+      return LogChannel.LOG_CHANNEL_STDERR;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return LogChannel.UNRECOGNIZED;
+  }
+}
+
+export function logChannelToJSON(object: LogChannel): string {
+  switch (object) {
+    case LogChannel.LOG_CHANNEL_UNSPECIFIED:
+      return "LOG_CHANNEL_UNSPECIFIED";
+    case LogChannel.LOG_CHANNEL_STDOUT:
+      return "LOG_CHANNEL_STDOUT";
+    case LogChannel.LOG_CHANNEL_STDERR:
+      return "LOG_CHANNEL_STDERR";
+    case LogChannel.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * A process, a group, or everything. `name` alone follows supervisorctl: for `foo` both group and
+ * process are `foo`; `group:*` and `group:` mean the whole group.
+ */
+export interface ProcessTarget {
+  target: { $case: "process"; value: ProcessName } | { $case: "group"; value: string } | {
+    $case: "all";
+    value: boolean;
+  } | undefined;
+}
+
+export interface ProcessName {
+  group: string;
+  name: string;
+}
+
+/**
+ * One process's outcome in a call that acts on several (Supervisor's {name, group, status,
+ * description} structs): fault is empty on success.
+ */
+export interface ProcessResult {
+  group: string;
+  name: string;
+  fault: string;
+  description: string;
+}
+
+export interface GetStateRequest {
+}
+
+export interface GetStateResponse {
+  /** fleetvisor's version (getSupervisorVersion). */
   version: string;
-  identifier: string;
+  /** Supervisor's API version this API mirrors: "3.0". */
+  apiVersion: string;
+  identification: string;
   pid: number;
+  /** RUNNING, RESTARTING or SHUTDOWN. */
+  state: string;
 }
 
 export interface ListProcessesRequest {
@@ -40,16 +113,161 @@ export interface ListProcessesResponse {
   processes: ProcessInfo[];
 }
 
-function createBaseGetVersionRequest(): GetVersionRequest {
-  return {};
+export interface GetProcessRequest {
+  process: ProcessName | undefined;
 }
 
-export const GetVersionRequest: MessageFns<GetVersionRequest> = {
-  encode(_: GetVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export interface GetProcessResponse {
+  process: ProcessInfo | undefined;
+}
+
+export interface StartProcessesRequest {
+  target:
+    | ProcessTarget
+    | undefined;
+  /** Wait until each process is RUNNING (startsecs) or has failed. */
+  wait: boolean;
+}
+
+export interface StartProcessesResponse {
+  results: ProcessResult[];
+}
+
+export interface StopProcessesRequest {
+  target: ProcessTarget | undefined;
+  wait: boolean;
+}
+
+export interface StopProcessesResponse {
+  results: ProcessResult[];
+}
+
+export interface SignalProcessesRequest {
+  target:
+    | ProcessTarget
+    | undefined;
+  /** A name (TERM, SIGHUP) or a number, as supervisorctl passes it. */
+  signal: string;
+}
+
+export interface SignalProcessesResponse {
+  results: ProcessResult[];
+}
+
+export interface ReadLogRequest {
+  /** Absent: the agent's activity log (readLog). */
+  process: ProcessName | undefined;
+  channel: LogChannel;
+  offset: bigint;
+  length: bigint;
+  /** tailProcess*Log semantics: the last `length` bytes from `offset`, with the overflow flag. */
+  tail: boolean;
+}
+
+export interface ReadLogResponse {
+  data: Buffer;
+  /** For tail: the file size (the next offset) and whether bytes were skipped. */
+  offset: bigint;
+  overflow: boolean;
+}
+
+export interface FollowLogRequest {
+  /** Absent: the agent's activity log. */
+  process: ProcessName | undefined;
+  channel: LogChannel;
+  /** Bytes of existing content to send first (supervisord's logtail starts 1024 bytes back). */
+  backlog: bigint;
+}
+
+export interface FollowLogResponse {
+  data: Buffer;
+  /** Set once when the file shrank under the reader (supervisord prints `==> File truncated <==`). */
+  truncated: boolean;
+}
+
+export interface ClearLogsRequest {
+  target: ProcessTarget | undefined;
+}
+
+export interface ClearLogsResponse {
+  results: ProcessResult[];
+}
+
+export interface RereadRequest {
+}
+
+export interface RereadResponse {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+export interface AddGroupRequest {
+  name: string;
+}
+
+export interface AddGroupResponse {
+}
+
+export interface RemoveGroupRequest {
+  name: string;
+}
+
+export interface RemoveGroupResponse {
+}
+
+export interface ListConfigsRequest {
+}
+
+export interface ProcessConfigInfo {
+  group: string;
+  name: string;
+  inUse: boolean;
+  autostart: boolean;
+  groupPriority: number;
+  processPriority: number;
+}
+
+export interface ListConfigsResponse {
+  configs: ProcessConfigInfo[];
+}
+
+export interface SendStdinRequest {
+  process: ProcessName | undefined;
+  data: Buffer;
+}
+
+export interface SendStdinResponse {
+}
+
+export interface ShutdownRequest {
+  restart: boolean;
+}
+
+export interface ShutdownResponse {
+}
+
+function createBaseProcessTarget(): ProcessTarget {
+  return { target: undefined };
+}
+
+export const ProcessTarget: MessageFns<ProcessTarget> = {
+  encode(message: ProcessTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.target?.$case) {
+      case "process":
+        ProcessName.encode(message.target.value, writer.uint32(10).fork()).join();
+        break;
+      case "group":
+        writer.uint32(18).string(message.target.value);
+        break;
+      case "all":
+        writer.uint32(24).bool(message.target.value);
+        break;
+    }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetVersionRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessTarget {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -58,7 +276,320 @@ export const GetVersionRequest: MessageFns<GetVersionRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetVersionRequest();
+      const message = createBaseProcessTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = { $case: "process", value: ProcessName.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.target = { $case: "group", value: reader.string() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.target = { $case: "all", value: reader.bool() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessTarget {
+    return {
+      target: isSet(object.process)
+        ? { $case: "process", value: ProcessName.fromJSON(object.process) }
+        : isSet(object.group)
+        ? { $case: "group", value: globalThis.String(object.group) }
+        : isSet(object.all)
+        ? { $case: "all", value: globalThis.Boolean(object.all) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ProcessTarget): unknown {
+    const obj: any = {};
+    if (message.target?.$case === "process") {
+      obj.process = ProcessName.toJSON(message.target.value);
+    } else if (message.target?.$case === "group") {
+      obj.group = message.target.value;
+    } else if (message.target?.$case === "all") {
+      obj.all = message.target.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessTarget>): ProcessTarget {
+    return ProcessTarget.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessTarget>): ProcessTarget {
+    const message = createBaseProcessTarget();
+    switch (object.target?.$case) {
+      case "process": {
+        if (object.target?.value !== undefined && object.target?.value !== null) {
+          message.target = { $case: "process", value: ProcessName.fromPartial(object.target.value) };
+        }
+        break;
+      }
+      case "group": {
+        if (object.target?.value !== undefined && object.target?.value !== null) {
+          message.target = { $case: "group", value: object.target.value };
+        }
+        break;
+      }
+      case "all": {
+        if (object.target?.value !== undefined && object.target?.value !== null) {
+          message.target = { $case: "all", value: object.target.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseProcessName(): ProcessName {
+  return { group: "", name: "" };
+}
+
+export const ProcessName: MessageFns<ProcessName> = {
+  encode(message: ProcessName, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.group !== "") {
+      writer.uint32(10).string(message.group);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessName {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessName();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessName {
+    return {
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: ProcessName): unknown {
+    const obj: any = {};
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessName>): ProcessName {
+    return ProcessName.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessName>): ProcessName {
+    const message = createBaseProcessName();
+    message.group = object.group ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseProcessResult(): ProcessResult {
+  return { group: "", name: "", fault: "", description: "" };
+}
+
+export const ProcessResult: MessageFns<ProcessResult> = {
+  encode(message: ProcessResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.group !== "") {
+      writer.uint32(10).string(message.group);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.fault !== "") {
+      writer.uint32(26).string(message.fault);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fault = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessResult {
+    return {
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      fault: isSet(object.fault) ? globalThis.String(object.fault) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+    };
+  },
+
+  toJSON(message: ProcessResult): unknown {
+    const obj: any = {};
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.fault !== "") {
+      obj.fault = message.fault;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessResult>): ProcessResult {
+    return ProcessResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessResult>): ProcessResult {
+    const message = createBaseProcessResult();
+    message.group = object.group ?? "";
+    message.name = object.name ?? "";
+    message.fault = object.fault ?? "";
+    message.description = object.description ?? "";
+    return message;
+  },
+};
+
+function createBaseGetStateRequest(): GetStateRequest {
+  return {};
+}
+
+export const GetStateRequest: MessageFns<GetStateRequest> = {
+  encode(_: GetStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStateRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -74,43 +605,49 @@ export const GetVersionRequest: MessageFns<GetVersionRequest> = {
     }
   },
 
-  fromJSON(_: any): GetVersionRequest {
+  fromJSON(_: any): GetStateRequest {
     return {};
   },
 
-  toJSON(_: GetVersionRequest): unknown {
+  toJSON(_: GetStateRequest): unknown {
     const obj: any = {};
     return obj;
   },
 
-  create(base?: DeepPartial<GetVersionRequest>): GetVersionRequest {
-    return GetVersionRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<GetStateRequest>): GetStateRequest {
+    return GetStateRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<GetVersionRequest>): GetVersionRequest {
-    const message = createBaseGetVersionRequest();
+  fromPartial(_: DeepPartial<GetStateRequest>): GetStateRequest {
+    const message = createBaseGetStateRequest();
     return message;
   },
 };
 
-function createBaseGetVersionResponse(): GetVersionResponse {
-  return { version: "", identifier: "", pid: 0 };
+function createBaseGetStateResponse(): GetStateResponse {
+  return { version: "", apiVersion: "", identification: "", pid: 0, state: "" };
 }
 
-export const GetVersionResponse: MessageFns<GetVersionResponse> = {
-  encode(message: GetVersionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const GetStateResponse: MessageFns<GetStateResponse> = {
+  encode(message: GetStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.version !== "") {
       writer.uint32(10).string(message.version);
     }
-    if (message.identifier !== "") {
-      writer.uint32(18).string(message.identifier);
+    if (message.apiVersion !== "") {
+      writer.uint32(18).string(message.apiVersion);
+    }
+    if (message.identification !== "") {
+      writer.uint32(26).string(message.identification);
     }
     if (message.pid !== 0) {
-      writer.uint32(24).uint32(message.pid);
+      writer.uint32(32).uint32(message.pid);
+    }
+    if (message.state !== "") {
+      writer.uint32(42).string(message.state);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetVersionResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStateResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -119,7 +656,7 @@ export const GetVersionResponse: MessageFns<GetVersionResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetVersionResponse();
+      const message = createBaseGetStateResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -136,15 +673,31 @@ export const GetVersionResponse: MessageFns<GetVersionResponse> = {
               break;
             }
 
-            message.identifier = reader.string();
+            message.apiVersion = reader.string();
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.identification = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
               break;
             }
 
             message.pid = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.state = reader.string();
             continue;
           }
         }
@@ -159,36 +712,50 @@ export const GetVersionResponse: MessageFns<GetVersionResponse> = {
     }
   },
 
-  fromJSON(object: any): GetVersionResponse {
+  fromJSON(object: any): GetStateResponse {
     return {
       version: isSet(object.version) ? globalThis.String(object.version) : "",
-      identifier: isSet(object.identifier) ? globalThis.String(object.identifier) : "",
+      apiVersion: isSet(object.apiVersion)
+        ? globalThis.String(object.apiVersion)
+        : isSet(object.api_version)
+        ? globalThis.String(object.api_version)
+        : "",
+      identification: isSet(object.identification) ? globalThis.String(object.identification) : "",
       pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
     };
   },
 
-  toJSON(message: GetVersionResponse): unknown {
+  toJSON(message: GetStateResponse): unknown {
     const obj: any = {};
     if (message.version !== "") {
       obj.version = message.version;
     }
-    if (message.identifier !== "") {
-      obj.identifier = message.identifier;
+    if (message.apiVersion !== "") {
+      obj.apiVersion = message.apiVersion;
+    }
+    if (message.identification !== "") {
+      obj.identification = message.identification;
     }
     if (message.pid !== 0) {
       obj.pid = Math.round(message.pid);
     }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
     return obj;
   },
 
-  create(base?: DeepPartial<GetVersionResponse>): GetVersionResponse {
-    return GetVersionResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<GetStateResponse>): GetStateResponse {
+    return GetStateResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetVersionResponse>): GetVersionResponse {
-    const message = createBaseGetVersionResponse();
+  fromPartial(object: DeepPartial<GetStateResponse>): GetStateResponse {
+    const message = createBaseGetStateResponse();
     message.version = object.version ?? "";
-    message.identifier = object.identifier ?? "";
+    message.apiVersion = object.apiVersion ?? "";
+    message.identification = object.identification ?? "";
     message.pid = object.pid ?? 0;
+    message.state = object.state ?? "";
     return message;
   },
 };
@@ -316,23 +883,2154 @@ export const ListProcessesResponse: MessageFns<ListProcessesResponse> = {
   },
 };
 
+function createBaseGetProcessRequest(): GetProcessRequest {
+  return { process: undefined };
+}
+
+export const GetProcessRequest: MessageFns<GetProcessRequest> = {
+  encode(message: GetProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessName.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessName.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetProcessRequest {
+    return { process: isSet(object.process) ? ProcessName.fromJSON(object.process) : undefined };
+  },
+
+  toJSON(message: GetProcessRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessName.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetProcessRequest>): GetProcessRequest {
+    return GetProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetProcessRequest>): GetProcessRequest {
+    const message = createBaseGetProcessRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessName.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetProcessResponse(): GetProcessResponse {
+  return { process: undefined };
+}
+
+export const GetProcessResponse: MessageFns<GetProcessResponse> = {
+  encode(message: GetProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessInfo.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetProcessResponse {
+    return { process: isSet(object.process) ? ProcessInfo.fromJSON(object.process) : undefined };
+  },
+
+  toJSON(message: GetProcessResponse): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessInfo.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetProcessResponse>): GetProcessResponse {
+    return GetProcessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetProcessResponse>): GetProcessResponse {
+    const message = createBaseGetProcessResponse();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessInfo.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStartProcessesRequest(): StartProcessesRequest {
+  return { target: undefined, wait: false };
+}
+
+export const StartProcessesRequest: MessageFns<StartProcessesRequest> = {
+  encode(message: StartProcessesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      ProcessTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    if (message.wait !== false) {
+      writer.uint32(16).bool(message.wait);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartProcessesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartProcessesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = ProcessTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartProcessesRequest {
+    return {
+      target: isSet(object.target) ? ProcessTarget.fromJSON(object.target) : undefined,
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+    };
+  },
+
+  toJSON(message: StartProcessesRequest): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = ProcessTarget.toJSON(message.target);
+    }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartProcessesRequest>): StartProcessesRequest {
+    return StartProcessesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartProcessesRequest>): StartProcessesRequest {
+    const message = createBaseStartProcessesRequest();
+    message.target = (object.target !== undefined && object.target !== null)
+      ? ProcessTarget.fromPartial(object.target)
+      : undefined;
+    message.wait = object.wait ?? false;
+    return message;
+  },
+};
+
+function createBaseStartProcessesResponse(): StartProcessesResponse {
+  return { results: [] };
+}
+
+export const StartProcessesResponse: MessageFns<StartProcessesResponse> = {
+  encode(message: StartProcessesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ProcessResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartProcessesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartProcessesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ProcessResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartProcessesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ProcessResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StartProcessesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ProcessResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartProcessesResponse>): StartProcessesResponse {
+    return StartProcessesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartProcessesResponse>): StartProcessesResponse {
+    const message = createBaseStartProcessesResponse();
+    message.results = object.results?.map((e) => ProcessResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStopProcessesRequest(): StopProcessesRequest {
+  return { target: undefined, wait: false };
+}
+
+export const StopProcessesRequest: MessageFns<StopProcessesRequest> = {
+  encode(message: StopProcessesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      ProcessTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    if (message.wait !== false) {
+      writer.uint32(16).bool(message.wait);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopProcessesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopProcessesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = ProcessTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopProcessesRequest {
+    return {
+      target: isSet(object.target) ? ProcessTarget.fromJSON(object.target) : undefined,
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+    };
+  },
+
+  toJSON(message: StopProcessesRequest): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = ProcessTarget.toJSON(message.target);
+    }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopProcessesRequest>): StopProcessesRequest {
+    return StopProcessesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StopProcessesRequest>): StopProcessesRequest {
+    const message = createBaseStopProcessesRequest();
+    message.target = (object.target !== undefined && object.target !== null)
+      ? ProcessTarget.fromPartial(object.target)
+      : undefined;
+    message.wait = object.wait ?? false;
+    return message;
+  },
+};
+
+function createBaseStopProcessesResponse(): StopProcessesResponse {
+  return { results: [] };
+}
+
+export const StopProcessesResponse: MessageFns<StopProcessesResponse> = {
+  encode(message: StopProcessesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ProcessResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopProcessesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopProcessesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ProcessResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopProcessesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ProcessResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StopProcessesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ProcessResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopProcessesResponse>): StopProcessesResponse {
+    return StopProcessesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StopProcessesResponse>): StopProcessesResponse {
+    const message = createBaseStopProcessesResponse();
+    message.results = object.results?.map((e) => ProcessResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSignalProcessesRequest(): SignalProcessesRequest {
+  return { target: undefined, signal: "" };
+}
+
+export const SignalProcessesRequest: MessageFns<SignalProcessesRequest> = {
+  encode(message: SignalProcessesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      ProcessTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    if (message.signal !== "") {
+      writer.uint32(18).string(message.signal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalProcessesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalProcessesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = ProcessTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signal = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignalProcessesRequest {
+    return {
+      target: isSet(object.target) ? ProcessTarget.fromJSON(object.target) : undefined,
+      signal: isSet(object.signal) ? globalThis.String(object.signal) : "",
+    };
+  },
+
+  toJSON(message: SignalProcessesRequest): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = ProcessTarget.toJSON(message.target);
+    }
+    if (message.signal !== "") {
+      obj.signal = message.signal;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignalProcessesRequest>): SignalProcessesRequest {
+    return SignalProcessesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignalProcessesRequest>): SignalProcessesRequest {
+    const message = createBaseSignalProcessesRequest();
+    message.target = (object.target !== undefined && object.target !== null)
+      ? ProcessTarget.fromPartial(object.target)
+      : undefined;
+    message.signal = object.signal ?? "";
+    return message;
+  },
+};
+
+function createBaseSignalProcessesResponse(): SignalProcessesResponse {
+  return { results: [] };
+}
+
+export const SignalProcessesResponse: MessageFns<SignalProcessesResponse> = {
+  encode(message: SignalProcessesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ProcessResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalProcessesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalProcessesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ProcessResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignalProcessesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ProcessResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SignalProcessesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ProcessResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignalProcessesResponse>): SignalProcessesResponse {
+    return SignalProcessesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignalProcessesResponse>): SignalProcessesResponse {
+    const message = createBaseSignalProcessesResponse();
+    message.results = object.results?.map((e) => ProcessResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReadLogRequest(): ReadLogRequest {
+  return { process: undefined, channel: 0, offset: 0n, length: 0n, tail: false };
+}
+
+export const ReadLogRequest: MessageFns<ReadLogRequest> = {
+  encode(message: ReadLogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessName.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    if (message.channel !== 0) {
+      writer.uint32(16).int32(message.channel);
+    }
+    if (message.offset !== 0n) {
+      if (BigInt.asIntN(64, message.offset) !== message.offset) {
+        throw new globalThis.Error("value provided for field message.offset of type int64 too large");
+      }
+      writer.uint32(24).int64(message.offset);
+    }
+    if (message.length !== 0n) {
+      if (BigInt.asIntN(64, message.length) !== message.length) {
+        throw new globalThis.Error("value provided for field message.length of type int64 too large");
+      }
+      writer.uint32(32).int64(message.length);
+    }
+    if (message.tail !== false) {
+      writer.uint32(40).bool(message.tail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadLogRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadLogRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessName.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.offset = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.length = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.tail = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadLogRequest {
+    return {
+      process: isSet(object.process) ? ProcessName.fromJSON(object.process) : undefined,
+      channel: isSet(object.channel) ? logChannelFromJSON(object.channel) : 0,
+      offset: isSet(object.offset) ? BigInt(object.offset) : 0n,
+      length: isSet(object.length) ? BigInt(object.length) : 0n,
+      tail: isSet(object.tail) ? globalThis.Boolean(object.tail) : false,
+    };
+  },
+
+  toJSON(message: ReadLogRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessName.toJSON(message.process);
+    }
+    if (message.channel !== 0) {
+      obj.channel = logChannelToJSON(message.channel);
+    }
+    if (message.offset !== 0n) {
+      obj.offset = message.offset.toString();
+    }
+    if (message.length !== 0n) {
+      obj.length = message.length.toString();
+    }
+    if (message.tail !== false) {
+      obj.tail = message.tail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadLogRequest>): ReadLogRequest {
+    return ReadLogRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadLogRequest>): ReadLogRequest {
+    const message = createBaseReadLogRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessName.fromPartial(object.process)
+      : undefined;
+    message.channel = object.channel ?? 0;
+    message.offset = (object.offset !== undefined && object.offset !== null) ? BigInt(object.offset) : 0n;
+    message.length = (object.length !== undefined && object.length !== null) ? BigInt(object.length) : 0n;
+    message.tail = object.tail ?? false;
+    return message;
+  },
+};
+
+function createBaseReadLogResponse(): ReadLogResponse {
+  return { data: Buffer.alloc(0), offset: 0n, overflow: false };
+}
+
+export const ReadLogResponse: MessageFns<ReadLogResponse> = {
+  encode(message: ReadLogResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.offset !== 0n) {
+      if (BigInt.asIntN(64, message.offset) !== message.offset) {
+        throw new globalThis.Error("value provided for field message.offset of type int64 too large");
+      }
+      writer.uint32(16).int64(message.offset);
+    }
+    if (message.overflow !== false) {
+      writer.uint32(24).bool(message.overflow);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadLogResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadLogResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.overflow = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadLogResponse {
+    return {
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      offset: isSet(object.offset) ? BigInt(object.offset) : 0n,
+      overflow: isSet(object.overflow) ? globalThis.Boolean(object.overflow) : false,
+    };
+  },
+
+  toJSON(message: ReadLogResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.offset !== 0n) {
+      obj.offset = message.offset.toString();
+    }
+    if (message.overflow !== false) {
+      obj.overflow = message.overflow;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadLogResponse>): ReadLogResponse {
+    return ReadLogResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadLogResponse>): ReadLogResponse {
+    const message = createBaseReadLogResponse();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.offset = (object.offset !== undefined && object.offset !== null) ? BigInt(object.offset) : 0n;
+    message.overflow = object.overflow ?? false;
+    return message;
+  },
+};
+
+function createBaseFollowLogRequest(): FollowLogRequest {
+  return { process: undefined, channel: 0, backlog: 0n };
+}
+
+export const FollowLogRequest: MessageFns<FollowLogRequest> = {
+  encode(message: FollowLogRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessName.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    if (message.channel !== 0) {
+      writer.uint32(16).int32(message.channel);
+    }
+    if (message.backlog !== 0n) {
+      if (BigInt.asIntN(64, message.backlog) !== message.backlog) {
+        throw new globalThis.Error("value provided for field message.backlog of type int64 too large");
+      }
+      writer.uint32(24).int64(message.backlog);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FollowLogRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFollowLogRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessName.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.backlog = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FollowLogRequest {
+    return {
+      process: isSet(object.process) ? ProcessName.fromJSON(object.process) : undefined,
+      channel: isSet(object.channel) ? logChannelFromJSON(object.channel) : 0,
+      backlog: isSet(object.backlog) ? BigInt(object.backlog) : 0n,
+    };
+  },
+
+  toJSON(message: FollowLogRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessName.toJSON(message.process);
+    }
+    if (message.channel !== 0) {
+      obj.channel = logChannelToJSON(message.channel);
+    }
+    if (message.backlog !== 0n) {
+      obj.backlog = message.backlog.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FollowLogRequest>): FollowLogRequest {
+    return FollowLogRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FollowLogRequest>): FollowLogRequest {
+    const message = createBaseFollowLogRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessName.fromPartial(object.process)
+      : undefined;
+    message.channel = object.channel ?? 0;
+    message.backlog = (object.backlog !== undefined && object.backlog !== null) ? BigInt(object.backlog) : 0n;
+    return message;
+  },
+};
+
+function createBaseFollowLogResponse(): FollowLogResponse {
+  return { data: Buffer.alloc(0), truncated: false };
+}
+
+export const FollowLogResponse: MessageFns<FollowLogResponse> = {
+  encode(message: FollowLogResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.truncated !== false) {
+      writer.uint32(16).bool(message.truncated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FollowLogResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFollowLogResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FollowLogResponse {
+    return {
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+    };
+  },
+
+  toJSON(message: FollowLogResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FollowLogResponse>): FollowLogResponse {
+    return FollowLogResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FollowLogResponse>): FollowLogResponse {
+    const message = createBaseFollowLogResponse();
+    message.data = object.data ?? Buffer.alloc(0);
+    message.truncated = object.truncated ?? false;
+    return message;
+  },
+};
+
+function createBaseClearLogsRequest(): ClearLogsRequest {
+  return { target: undefined };
+}
+
+export const ClearLogsRequest: MessageFns<ClearLogsRequest> = {
+  encode(message: ClearLogsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      ProcessTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearLogsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearLogsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = ProcessTarget.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearLogsRequest {
+    return { target: isSet(object.target) ? ProcessTarget.fromJSON(object.target) : undefined };
+  },
+
+  toJSON(message: ClearLogsRequest): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = ProcessTarget.toJSON(message.target);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClearLogsRequest>): ClearLogsRequest {
+    return ClearLogsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClearLogsRequest>): ClearLogsRequest {
+    const message = createBaseClearLogsRequest();
+    message.target = (object.target !== undefined && object.target !== null)
+      ? ProcessTarget.fromPartial(object.target)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseClearLogsResponse(): ClearLogsResponse {
+  return { results: [] };
+}
+
+export const ClearLogsResponse: MessageFns<ClearLogsResponse> = {
+  encode(message: ClearLogsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ProcessResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearLogsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearLogsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ProcessResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearLogsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ProcessResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ClearLogsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ProcessResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClearLogsResponse>): ClearLogsResponse {
+    return ClearLogsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClearLogsResponse>): ClearLogsResponse {
+    const message = createBaseClearLogsResponse();
+    message.results = object.results?.map((e) => ProcessResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRereadRequest(): RereadRequest {
+  return {};
+}
+
+export const RereadRequest: MessageFns<RereadRequest> = {
+  encode(_: RereadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RereadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRereadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RereadRequest {
+    return {};
+  },
+
+  toJSON(_: RereadRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<RereadRequest>): RereadRequest {
+    return RereadRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<RereadRequest>): RereadRequest {
+    const message = createBaseRereadRequest();
+    return message;
+  },
+};
+
+function createBaseRereadResponse(): RereadResponse {
+  return { added: [], changed: [], removed: [] };
+}
+
+export const RereadResponse: MessageFns<RereadResponse> = {
+  encode(message: RereadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.added) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.changed) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.removed) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RereadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRereadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.added.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.changed.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.removed.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RereadResponse {
+    return {
+      added: globalThis.Array.isArray(object?.added) ? object.added.map((e: any) => globalThis.String(e)) : [],
+      changed: globalThis.Array.isArray(object?.changed) ? object.changed.map((e: any) => globalThis.String(e)) : [],
+      removed: globalThis.Array.isArray(object?.removed) ? object.removed.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: RereadResponse): unknown {
+    const obj: any = {};
+    if (message.added?.length) {
+      obj.added = message.added;
+    }
+    if (message.changed?.length) {
+      obj.changed = message.changed;
+    }
+    if (message.removed?.length) {
+      obj.removed = message.removed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RereadResponse>): RereadResponse {
+    return RereadResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RereadResponse>): RereadResponse {
+    const message = createBaseRereadResponse();
+    message.added = object.added?.map((e) => e) || [];
+    message.changed = object.changed?.map((e) => e) || [];
+    message.removed = object.removed?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseAddGroupRequest(): AddGroupRequest {
+  return { name: "" };
+}
+
+export const AddGroupRequest: MessageFns<AddGroupRequest> = {
+  encode(message: AddGroupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddGroupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddGroupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddGroupRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: AddGroupRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddGroupRequest>): AddGroupRequest {
+    return AddGroupRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AddGroupRequest>): AddGroupRequest {
+    const message = createBaseAddGroupRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseAddGroupResponse(): AddGroupResponse {
+  return {};
+}
+
+export const AddGroupResponse: MessageFns<AddGroupResponse> = {
+  encode(_: AddGroupResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddGroupResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddGroupResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AddGroupResponse {
+    return {};
+  },
+
+  toJSON(_: AddGroupResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddGroupResponse>): AddGroupResponse {
+    return AddGroupResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<AddGroupResponse>): AddGroupResponse {
+    const message = createBaseAddGroupResponse();
+    return message;
+  },
+};
+
+function createBaseRemoveGroupRequest(): RemoveGroupRequest {
+  return { name: "" };
+}
+
+export const RemoveGroupRequest: MessageFns<RemoveGroupRequest> = {
+  encode(message: RemoveGroupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveGroupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveGroupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveGroupRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: RemoveGroupRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveGroupRequest>): RemoveGroupRequest {
+    return RemoveGroupRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveGroupRequest>): RemoveGroupRequest {
+    const message = createBaseRemoveGroupRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveGroupResponse(): RemoveGroupResponse {
+  return {};
+}
+
+export const RemoveGroupResponse: MessageFns<RemoveGroupResponse> = {
+  encode(_: RemoveGroupResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveGroupResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveGroupResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RemoveGroupResponse {
+    return {};
+  },
+
+  toJSON(_: RemoveGroupResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveGroupResponse>): RemoveGroupResponse {
+    return RemoveGroupResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<RemoveGroupResponse>): RemoveGroupResponse {
+    const message = createBaseRemoveGroupResponse();
+    return message;
+  },
+};
+
+function createBaseListConfigsRequest(): ListConfigsRequest {
+  return {};
+}
+
+export const ListConfigsRequest: MessageFns<ListConfigsRequest> = {
+  encode(_: ListConfigsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListConfigsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListConfigsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListConfigsRequest {
+    return {};
+  },
+
+  toJSON(_: ListConfigsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListConfigsRequest>): ListConfigsRequest {
+    return ListConfigsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListConfigsRequest>): ListConfigsRequest {
+    const message = createBaseListConfigsRequest();
+    return message;
+  },
+};
+
+function createBaseProcessConfigInfo(): ProcessConfigInfo {
+  return { group: "", name: "", inUse: false, autostart: false, groupPriority: 0, processPriority: 0 };
+}
+
+export const ProcessConfigInfo: MessageFns<ProcessConfigInfo> = {
+  encode(message: ProcessConfigInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.group !== "") {
+      writer.uint32(10).string(message.group);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.inUse !== false) {
+      writer.uint32(24).bool(message.inUse);
+    }
+    if (message.autostart !== false) {
+      writer.uint32(32).bool(message.autostart);
+    }
+    if (message.groupPriority !== 0) {
+      writer.uint32(40).int32(message.groupPriority);
+    }
+    if (message.processPriority !== 0) {
+      writer.uint32(48).int32(message.processPriority);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessConfigInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessConfigInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.inUse = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.autostart = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.groupPriority = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.processPriority = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessConfigInfo {
+    return {
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      inUse: isSet(object.inUse)
+        ? globalThis.Boolean(object.inUse)
+        : isSet(object.in_use)
+        ? globalThis.Boolean(object.in_use)
+        : false,
+      autostart: isSet(object.autostart) ? globalThis.Boolean(object.autostart) : false,
+      groupPriority: isSet(object.groupPriority)
+        ? globalThis.Number(object.groupPriority)
+        : isSet(object.group_priority)
+        ? globalThis.Number(object.group_priority)
+        : 0,
+      processPriority: isSet(object.processPriority)
+        ? globalThis.Number(object.processPriority)
+        : isSet(object.process_priority)
+        ? globalThis.Number(object.process_priority)
+        : 0,
+    };
+  },
+
+  toJSON(message: ProcessConfigInfo): unknown {
+    const obj: any = {};
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.inUse !== false) {
+      obj.inUse = message.inUse;
+    }
+    if (message.autostart !== false) {
+      obj.autostart = message.autostart;
+    }
+    if (message.groupPriority !== 0) {
+      obj.groupPriority = Math.round(message.groupPriority);
+    }
+    if (message.processPriority !== 0) {
+      obj.processPriority = Math.round(message.processPriority);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessConfigInfo>): ProcessConfigInfo {
+    return ProcessConfigInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessConfigInfo>): ProcessConfigInfo {
+    const message = createBaseProcessConfigInfo();
+    message.group = object.group ?? "";
+    message.name = object.name ?? "";
+    message.inUse = object.inUse ?? false;
+    message.autostart = object.autostart ?? false;
+    message.groupPriority = object.groupPriority ?? 0;
+    message.processPriority = object.processPriority ?? 0;
+    return message;
+  },
+};
+
+function createBaseListConfigsResponse(): ListConfigsResponse {
+  return { configs: [] };
+}
+
+export const ListConfigsResponse: MessageFns<ListConfigsResponse> = {
+  encode(message: ListConfigsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.configs) {
+      ProcessConfigInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListConfigsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListConfigsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.configs.push(ProcessConfigInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListConfigsResponse {
+    return {
+      configs: globalThis.Array.isArray(object?.configs)
+        ? object.configs.map((e: any) => ProcessConfigInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListConfigsResponse): unknown {
+    const obj: any = {};
+    if (message.configs?.length) {
+      obj.configs = message.configs.map((e) => ProcessConfigInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListConfigsResponse>): ListConfigsResponse {
+    return ListConfigsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListConfigsResponse>): ListConfigsResponse {
+    const message = createBaseListConfigsResponse();
+    message.configs = object.configs?.map((e) => ProcessConfigInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSendStdinRequest(): SendStdinRequest {
+  return { process: undefined, data: Buffer.alloc(0) };
+}
+
+export const SendStdinRequest: MessageFns<SendStdinRequest> = {
+  encode(message: SendStdinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessName.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendStdinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendStdinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessName.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendStdinRequest {
+    return {
+      process: isSet(object.process) ? ProcessName.fromJSON(object.process) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: SendStdinRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessName.toJSON(message.process);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendStdinRequest>): SendStdinRequest {
+    return SendStdinRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendStdinRequest>): SendStdinRequest {
+    const message = createBaseSendStdinRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessName.fromPartial(object.process)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSendStdinResponse(): SendStdinResponse {
+  return {};
+}
+
+export const SendStdinResponse: MessageFns<SendStdinResponse> = {
+  encode(_: SendStdinResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendStdinResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendStdinResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SendStdinResponse {
+    return {};
+  },
+
+  toJSON(_: SendStdinResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendStdinResponse>): SendStdinResponse {
+    return SendStdinResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SendStdinResponse>): SendStdinResponse {
+    const message = createBaseSendStdinResponse();
+    return message;
+  },
+};
+
+function createBaseShutdownRequest(): ShutdownRequest {
+  return { restart: false };
+}
+
+export const ShutdownRequest: MessageFns<ShutdownRequest> = {
+  encode(message: ShutdownRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.restart !== false) {
+      writer.uint32(8).bool(message.restart);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShutdownRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.restart = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShutdownRequest {
+    return { restart: isSet(object.restart) ? globalThis.Boolean(object.restart) : false };
+  },
+
+  toJSON(message: ShutdownRequest): unknown {
+    const obj: any = {};
+    if (message.restart !== false) {
+      obj.restart = message.restart;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ShutdownRequest>): ShutdownRequest {
+    return ShutdownRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShutdownRequest>): ShutdownRequest {
+    const message = createBaseShutdownRequest();
+    message.restart = object.restart ?? false;
+    return message;
+  },
+};
+
+function createBaseShutdownResponse(): ShutdownResponse {
+  return {};
+}
+
+export const ShutdownResponse: MessageFns<ShutdownResponse> = {
+  encode(_: ShutdownResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShutdownResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShutdownResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ShutdownResponse {
+    return {};
+  },
+
+  toJSON(_: ShutdownResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ShutdownResponse>): ShutdownResponse {
+    return ShutdownResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ShutdownResponse>): ShutdownResponse {
+    const message = createBaseShutdownResponse();
+    return message;
+  },
+};
+
 /**
- * The local control API of one fleet-agent, served on the unix socket of
- * [unix_http_server] and on [inet_http_server]. fleetctl talks to it.
+ * The local control API of one fleet-agent, served on the unix socket of [unix_http_server]
+ * and on [inet_http_server]. fleetctl talks to it the way supervisorctl talks to supervisord's
+ * XML-RPC interface: the RPCs map one to one onto Supervisor's `supervisor.*` methods (named in
+ * each comment), so fleetctl can keep supervisorctl's output and exit codes exactly.
+ *
+ * Faults: a failed call ends with a gRPC status and carries Supervisor's fault name (NO_FILE,
+ * BAD_NAME, ALREADY_STARTED, SPAWN_ERROR...) in the trailing metadata key `fleet-fault`, with the
+ * fault's detail as the status message. Calls that act on several processes never fail as a
+ * whole for one process: they return one ProcessResult each.
+ * Authentication: when [unix_http_server] / [inet_http_server] set a username and password, each
+ * call carries `authorization: Basic <base64 user:password>` metadata; a missing or wrong one is
+ * UNAUTHENTICATED.
  */
 export type AgentControlServiceService = typeof AgentControlServiceService;
 export const AgentControlServiceService = {
-  /** The agent's version and identifier. */
-  getVersion: {
-    path: "/fleet.v1.AgentControlService/GetVersion" as const,
+  /** getSupervisorVersion, getAPIVersion, getIdentification, getPID and getState in one call. */
+  getState: {
+    path: "/fleet.v1.AgentControlService/GetState" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetVersionRequest): Buffer => Buffer.from(GetVersionRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetVersionRequest => GetVersionRequest.decode(value),
-    responseSerialize: (value: GetVersionResponse): Buffer => Buffer.from(GetVersionResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetVersionResponse => GetVersionResponse.decode(value),
+    requestSerialize: (value: GetStateRequest): Buffer => Buffer.from(GetStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStateRequest => GetStateRequest.decode(value),
+    responseSerialize: (value: GetStateResponse): Buffer => Buffer.from(GetStateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStateResponse => GetStateResponse.decode(value),
   },
-  /** Every process, sorted by group then name. */
+  /** getAllProcessInfo: every process, sorted by group then name. */
   listProcesses: {
     path: "/fleet.v1.AgentControlService/ListProcesses" as const,
     requestStream: false as const,
@@ -343,47 +3041,425 @@ export const AgentControlServiceService = {
       Buffer.from(ListProcessesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListProcessesResponse => ListProcessesResponse.decode(value),
   },
+  /** getProcessInfo(name). */
+  getProcess: {
+    path: "/fleet.v1.AgentControlService/GetProcess" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetProcessRequest): Buffer => Buffer.from(GetProcessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetProcessRequest => GetProcessRequest.decode(value),
+    responseSerialize: (value: GetProcessResponse): Buffer => Buffer.from(GetProcessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetProcessResponse => GetProcessResponse.decode(value),
+  },
+  /** startProcess, startProcessGroup, startAllProcesses (by target). */
+  startProcesses: {
+    path: "/fleet.v1.AgentControlService/StartProcesses" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartProcessesRequest): Buffer =>
+      Buffer.from(StartProcessesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartProcessesRequest => StartProcessesRequest.decode(value),
+    responseSerialize: (value: StartProcessesResponse): Buffer =>
+      Buffer.from(StartProcessesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartProcessesResponse => StartProcessesResponse.decode(value),
+  },
+  /** stopProcess, stopProcessGroup, stopAllProcesses. */
+  stopProcesses: {
+    path: "/fleet.v1.AgentControlService/StopProcesses" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StopProcessesRequest): Buffer => Buffer.from(StopProcessesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StopProcessesRequest => StopProcessesRequest.decode(value),
+    responseSerialize: (value: StopProcessesResponse): Buffer =>
+      Buffer.from(StopProcessesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StopProcessesResponse => StopProcessesResponse.decode(value),
+  },
+  /** signalProcess, signalProcessGroup, signalAllProcesses. */
+  signalProcesses: {
+    path: "/fleet.v1.AgentControlService/SignalProcesses" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SignalProcessesRequest): Buffer =>
+      Buffer.from(SignalProcessesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SignalProcessesRequest => SignalProcessesRequest.decode(value),
+    responseSerialize: (value: SignalProcessesResponse): Buffer =>
+      Buffer.from(SignalProcessesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SignalProcessesResponse => SignalProcessesResponse.decode(value),
+  },
+  /**
+   * readProcessStdoutLog / readProcessStderrLog / readLog (main log), with Supervisor's
+   * offset/length rules; tailProcess*Log when `tail` is set.
+   */
+  readLog: {
+    path: "/fleet.v1.AgentControlService/ReadLog" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReadLogRequest): Buffer => Buffer.from(ReadLogRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadLogRequest => ReadLogRequest.decode(value),
+    responseSerialize: (value: ReadLogResponse): Buffer => Buffer.from(ReadLogResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadLogResponse => ReadLogResponse.decode(value),
+  },
+  /**
+   * The HTTP /logtail and /mainlogtail endpoints: the last bytes, then every new byte as it is
+   * written, across rotation, until the client cancels.
+   */
+  followLog: {
+    path: "/fleet.v1.AgentControlService/FollowLog" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: FollowLogRequest): Buffer => Buffer.from(FollowLogRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FollowLogRequest => FollowLogRequest.decode(value),
+    responseSerialize: (value: FollowLogResponse): Buffer => Buffer.from(FollowLogResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FollowLogResponse => FollowLogResponse.decode(value),
+  },
+  /** clearProcessLogs, clearAllProcessLogs. */
+  clearLogs: {
+    path: "/fleet.v1.AgentControlService/ClearLogs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClearLogsRequest): Buffer => Buffer.from(ClearLogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClearLogsRequest => ClearLogsRequest.decode(value),
+    responseSerialize: (value: ClearLogsResponse): Buffer => Buffer.from(ClearLogsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClearLogsResponse => ClearLogsResponse.decode(value),
+  },
+  /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
+  reread: {
+    path: "/fleet.v1.AgentControlService/Reread" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RereadRequest): Buffer => Buffer.from(RereadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RereadRequest => RereadRequest.decode(value),
+    responseSerialize: (value: RereadResponse): Buffer => Buffer.from(RereadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RereadResponse => RereadResponse.decode(value),
+  },
+  /** addProcessGroup. */
+  addGroup: {
+    path: "/fleet.v1.AgentControlService/AddGroup" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddGroupRequest): Buffer => Buffer.from(AddGroupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddGroupRequest => AddGroupRequest.decode(value),
+    responseSerialize: (value: AddGroupResponse): Buffer => Buffer.from(AddGroupResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AddGroupResponse => AddGroupResponse.decode(value),
+  },
+  /** removeProcessGroup. */
+  removeGroup: {
+    path: "/fleet.v1.AgentControlService/RemoveGroup" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveGroupRequest): Buffer => Buffer.from(RemoveGroupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveGroupRequest => RemoveGroupRequest.decode(value),
+    responseSerialize: (value: RemoveGroupResponse): Buffer => Buffer.from(RemoveGroupResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveGroupResponse => RemoveGroupResponse.decode(value),
+  },
+  /** getAllConfigInfo (avail). */
+  listConfigs: {
+    path: "/fleet.v1.AgentControlService/ListConfigs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListConfigsRequest): Buffer => Buffer.from(ListConfigsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListConfigsRequest => ListConfigsRequest.decode(value),
+    responseSerialize: (value: ListConfigsResponse): Buffer => Buffer.from(ListConfigsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListConfigsResponse => ListConfigsResponse.decode(value),
+  },
+  /** sendProcessStdin. */
+  sendStdin: {
+    path: "/fleet.v1.AgentControlService/SendStdin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SendStdinRequest): Buffer => Buffer.from(SendStdinRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SendStdinRequest => SendStdinRequest.decode(value),
+    responseSerialize: (value: SendStdinResponse): Buffer => Buffer.from(SendStdinResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SendStdinResponse => SendStdinResponse.decode(value),
+  },
+  /** shutdown (restart = false) or restart (restart = true): answered, then carried out. */
+  shutdown: {
+    path: "/fleet.v1.AgentControlService/Shutdown" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ShutdownRequest): Buffer => Buffer.from(ShutdownRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ShutdownRequest => ShutdownRequest.decode(value),
+    responseSerialize: (value: ShutdownResponse): Buffer => Buffer.from(ShutdownResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ShutdownResponse => ShutdownResponse.decode(value),
+  },
 } as const;
 
 export interface AgentControlServiceServer extends UntypedServiceImplementation {
-  /** The agent's version and identifier. */
-  getVersion: handleUnaryCall<GetVersionRequest, GetVersionResponse>;
-  /** Every process, sorted by group then name. */
+  /** getSupervisorVersion, getAPIVersion, getIdentification, getPID and getState in one call. */
+  getState: handleUnaryCall<GetStateRequest, GetStateResponse>;
+  /** getAllProcessInfo: every process, sorted by group then name. */
   listProcesses: handleUnaryCall<ListProcessesRequest, ListProcessesResponse>;
+  /** getProcessInfo(name). */
+  getProcess: handleUnaryCall<GetProcessRequest, GetProcessResponse>;
+  /** startProcess, startProcessGroup, startAllProcesses (by target). */
+  startProcesses: handleUnaryCall<StartProcessesRequest, StartProcessesResponse>;
+  /** stopProcess, stopProcessGroup, stopAllProcesses. */
+  stopProcesses: handleUnaryCall<StopProcessesRequest, StopProcessesResponse>;
+  /** signalProcess, signalProcessGroup, signalAllProcesses. */
+  signalProcesses: handleUnaryCall<SignalProcessesRequest, SignalProcessesResponse>;
+  /**
+   * readProcessStdoutLog / readProcessStderrLog / readLog (main log), with Supervisor's
+   * offset/length rules; tailProcess*Log when `tail` is set.
+   */
+  readLog: handleUnaryCall<ReadLogRequest, ReadLogResponse>;
+  /**
+   * The HTTP /logtail and /mainlogtail endpoints: the last bytes, then every new byte as it is
+   * written, across rotation, until the client cancels.
+   */
+  followLog: handleServerStreamingCall<FollowLogRequest, FollowLogResponse>;
+  /** clearProcessLogs, clearAllProcessLogs. */
+  clearLogs: handleUnaryCall<ClearLogsRequest, ClearLogsResponse>;
+  /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
+  reread: handleUnaryCall<RereadRequest, RereadResponse>;
+  /** addProcessGroup. */
+  addGroup: handleUnaryCall<AddGroupRequest, AddGroupResponse>;
+  /** removeProcessGroup. */
+  removeGroup: handleUnaryCall<RemoveGroupRequest, RemoveGroupResponse>;
+  /** getAllConfigInfo (avail). */
+  listConfigs: handleUnaryCall<ListConfigsRequest, ListConfigsResponse>;
+  /** sendProcessStdin. */
+  sendStdin: handleUnaryCall<SendStdinRequest, SendStdinResponse>;
+  /** shutdown (restart = false) or restart (restart = true): answered, then carried out. */
+  shutdown: handleUnaryCall<ShutdownRequest, ShutdownResponse>;
 }
 
 export interface AgentControlServiceClient extends Client {
-  /** The agent's version and identifier. */
-  getVersion(
-    request: GetVersionRequest,
-    callback: (error: ServiceError | null, response: GetVersionResponse) => void,
+  /** getSupervisorVersion, getAPIVersion, getIdentification, getPID and getState in one call. */
+  getState(
+    request: GetStateRequest,
+    callback: (error: ServiceError | null, response: GetStateResponse) => void,
   ): ClientUnaryCall;
-  getVersion(
-    request: GetVersionRequest,
+  getState(
+    request: GetStateRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetVersionResponse) => void,
+    callback: (error: ServiceError | null, response: GetStateResponse) => void,
   ): ClientUnaryCall;
-  getVersion(
-    request: GetVersionRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetVersionResponse) => void,
-  ): ClientUnaryCall;
-  /** Every process, sorted by group then name. */
-  listProcesses(
-    request: ListProcessesRequest,
-    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  listProcesses(
-    request: ListProcessesRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  listProcesses(
-    request: ListProcessesRequest,
+  getState(
+    request: GetStateRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStateResponse) => void,
+  ): ClientUnaryCall;
+  /** getAllProcessInfo: every process, sorted by group then name. */
+  listProcesses(
+    request: ListProcessesRequest,
     callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  listProcesses(
+    request: ListProcessesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  listProcesses(
+    request: ListProcessesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  /** getProcessInfo(name). */
+  getProcess(
+    request: GetProcessRequest,
+    callback: (error: ServiceError | null, response: GetProcessResponse) => void,
+  ): ClientUnaryCall;
+  getProcess(
+    request: GetProcessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetProcessResponse) => void,
+  ): ClientUnaryCall;
+  getProcess(
+    request: GetProcessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetProcessResponse) => void,
+  ): ClientUnaryCall;
+  /** startProcess, startProcessGroup, startAllProcesses (by target). */
+  startProcesses(
+    request: StartProcessesRequest,
+    callback: (error: ServiceError | null, response: StartProcessesResponse) => void,
+  ): ClientUnaryCall;
+  startProcesses(
+    request: StartProcessesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartProcessesResponse) => void,
+  ): ClientUnaryCall;
+  startProcesses(
+    request: StartProcessesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartProcessesResponse) => void,
+  ): ClientUnaryCall;
+  /** stopProcess, stopProcessGroup, stopAllProcesses. */
+  stopProcesses(
+    request: StopProcessesRequest,
+    callback: (error: ServiceError | null, response: StopProcessesResponse) => void,
+  ): ClientUnaryCall;
+  stopProcesses(
+    request: StopProcessesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StopProcessesResponse) => void,
+  ): ClientUnaryCall;
+  stopProcesses(
+    request: StopProcessesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StopProcessesResponse) => void,
+  ): ClientUnaryCall;
+  /** signalProcess, signalProcessGroup, signalAllProcesses. */
+  signalProcesses(
+    request: SignalProcessesRequest,
+    callback: (error: ServiceError | null, response: SignalProcessesResponse) => void,
+  ): ClientUnaryCall;
+  signalProcesses(
+    request: SignalProcessesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SignalProcessesResponse) => void,
+  ): ClientUnaryCall;
+  signalProcesses(
+    request: SignalProcessesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SignalProcessesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * readProcessStdoutLog / readProcessStderrLog / readLog (main log), with Supervisor's
+   * offset/length rules; tailProcess*Log when `tail` is set.
+   */
+  readLog(
+    request: ReadLogRequest,
+    callback: (error: ServiceError | null, response: ReadLogResponse) => void,
+  ): ClientUnaryCall;
+  readLog(
+    request: ReadLogRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadLogResponse) => void,
+  ): ClientUnaryCall;
+  readLog(
+    request: ReadLogRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadLogResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The HTTP /logtail and /mainlogtail endpoints: the last bytes, then every new byte as it is
+   * written, across rotation, until the client cancels.
+   */
+  followLog(request: FollowLogRequest, options?: Partial<CallOptions>): ClientReadableStream<FollowLogResponse>;
+  followLog(
+    request: FollowLogRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<FollowLogResponse>;
+  /** clearProcessLogs, clearAllProcessLogs. */
+  clearLogs(
+    request: ClearLogsRequest,
+    callback: (error: ServiceError | null, response: ClearLogsResponse) => void,
+  ): ClientUnaryCall;
+  clearLogs(
+    request: ClearLogsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClearLogsResponse) => void,
+  ): ClientUnaryCall;
+  clearLogs(
+    request: ClearLogsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClearLogsResponse) => void,
+  ): ClientUnaryCall;
+  /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
+  reread(
+    request: RereadRequest,
+    callback: (error: ServiceError | null, response: RereadResponse) => void,
+  ): ClientUnaryCall;
+  reread(
+    request: RereadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RereadResponse) => void,
+  ): ClientUnaryCall;
+  reread(
+    request: RereadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RereadResponse) => void,
+  ): ClientUnaryCall;
+  /** addProcessGroup. */
+  addGroup(
+    request: AddGroupRequest,
+    callback: (error: ServiceError | null, response: AddGroupResponse) => void,
+  ): ClientUnaryCall;
+  addGroup(
+    request: AddGroupRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AddGroupResponse) => void,
+  ): ClientUnaryCall;
+  addGroup(
+    request: AddGroupRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AddGroupResponse) => void,
+  ): ClientUnaryCall;
+  /** removeProcessGroup. */
+  removeGroup(
+    request: RemoveGroupRequest,
+    callback: (error: ServiceError | null, response: RemoveGroupResponse) => void,
+  ): ClientUnaryCall;
+  removeGroup(
+    request: RemoveGroupRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveGroupResponse) => void,
+  ): ClientUnaryCall;
+  removeGroup(
+    request: RemoveGroupRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveGroupResponse) => void,
+  ): ClientUnaryCall;
+  /** getAllConfigInfo (avail). */
+  listConfigs(
+    request: ListConfigsRequest,
+    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
+  ): ClientUnaryCall;
+  listConfigs(
+    request: ListConfigsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
+  ): ClientUnaryCall;
+  listConfigs(
+    request: ListConfigsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
+  ): ClientUnaryCall;
+  /** sendProcessStdin. */
+  sendStdin(
+    request: SendStdinRequest,
+    callback: (error: ServiceError | null, response: SendStdinResponse) => void,
+  ): ClientUnaryCall;
+  sendStdin(
+    request: SendStdinRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SendStdinResponse) => void,
+  ): ClientUnaryCall;
+  sendStdin(
+    request: SendStdinRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SendStdinResponse) => void,
+  ): ClientUnaryCall;
+  /** shutdown (restart = false) or restart (restart = true): answered, then carried out. */
+  shutdown(
+    request: ShutdownRequest,
+    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
+  ): ClientUnaryCall;
+  shutdown(
+    request: ShutdownRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
+  ): ClientUnaryCall;
+  shutdown(
+    request: ShutdownRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -395,6 +3471,14 @@ export const AgentControlServiceClient = makeGenericClientConstructor(
   service: typeof AgentControlServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 

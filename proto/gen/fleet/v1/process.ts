@@ -106,6 +106,8 @@ export interface ProcessInfo {
   exitStatus: number;
   stdoutLogfile: string;
   stderrLogfile: string;
+  /** The agent's clock when the info was taken, for uptimes. */
+  now: Date | undefined;
 }
 
 function createBaseProcessInfo(): ProcessInfo {
@@ -121,6 +123,7 @@ function createBaseProcessInfo(): ProcessInfo {
     exitStatus: 0,
     stdoutLogfile: "",
     stderrLogfile: "",
+    now: undefined,
   };
 }
 
@@ -158,6 +161,9 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     }
     if (message.stderrLogfile !== "") {
       writer.uint32(90).string(message.stderrLogfile);
+    }
+    if (message.now !== undefined) {
+      Timestamp.encode(toTimestamp(message.now), writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -263,6 +269,14 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
             message.stderrLogfile = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.now = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -304,6 +318,7 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
         : isSet(object.stderr_logfile)
         ? globalThis.String(object.stderr_logfile)
         : "",
+      now: isSet(object.now) ? fromJsonTimestamp(object.now) : undefined,
     };
   },
 
@@ -342,6 +357,9 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     if (message.stderrLogfile !== "") {
       obj.stderrLogfile = message.stderrLogfile;
     }
+    if (message.now !== undefined) {
+      obj.now = message.now.toISOString();
+    }
     return obj;
   },
 
@@ -361,6 +379,7 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     message.exitStatus = object.exitStatus ?? 0;
     message.stdoutLogfile = object.stdoutLogfile ?? "";
     message.stderrLogfile = object.stderrLogfile ?? "";
+    message.now = object.now ?? undefined;
     return message;
   },
 };
