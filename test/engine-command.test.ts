@@ -8,7 +8,6 @@ import {
   buildSpawnRequest,
   childEnvironment,
   defaultServerUrl,
-  pyRepr,
   resolveCommand,
   searchPath,
   type SpawnContext,
@@ -88,13 +87,6 @@ describe('command resolution (get_execv_args)', () => {
 
   test('the program PATH decides where a bare command is found', () => {
     rejects('tool', 'NO_FILE', "can't find command 'tool'", ctx({ supervisordEnv: { PATH: '/nonexistent' } }));
-  });
-
-  test('pyRepr quotes as Python repr does', () => {
-    assert.equal(pyRepr('abc'), "'abc'");
-    assert.equal(pyRepr("it's"), `"it's"`);
-    assert.equal(pyRepr(`it's "x"`), `'it\\'s "x"'`);
-    assert.equal(pyRepr('a\nb\\'), "'a\\nb\\\\'");
   });
 });
 

@@ -1,5 +1,5 @@
 import { ConfigValueError } from './errors.js';
-import { pyRepr } from './py-repr.js';
+import { pyRepr } from '../../common/python-repr.js';
 
 /**
  * supervisord expands every option with Python's `%` operator and a dict of names

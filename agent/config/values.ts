@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import type { Accounts } from './accounts.js';
 import { ConfigValueError } from './errors.js';
-import { pyRepr } from './py-repr.js';
+import { pyRepr } from '../../common/python-repr.js';
 import type { Autorestart, LogLevel, SignalName } from './types.js';
 
 /**

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { closeSync, openSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
-import { pythonRepr } from './python-repr.js';
+import { pyRepr } from '../../common/python-repr.js';
 
 /** tempfile.mkstemp's alphabet and length (Python's _RandomNameSequence). */
 const RANDOM_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
@@ -60,7 +60,7 @@ export function cleanupAutoLogs(childlogdir: string, identifier: string, options
       unlinkSync(path);
       removed.push(path);
     } catch {
-      logger?.warn(`Failed to clean up ${pythonRepr(path)}`);
+      logger?.warn(`Failed to clean up ${pyRepr(path)}`);
     }
   }
   return removed;

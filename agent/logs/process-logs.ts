@@ -5,7 +5,7 @@ import { createChannelLog } from './channel-log.js';
 import { levelEnabled } from './log-levels.js';
 import { logFileError } from './log-file-error.js';
 import type { Logger } from './logger.js';
-import { pythonBytesRepr, pythonRepr } from './python-repr.js';
+import { pyBytesRepr, pyRepr } from '../../common/python-repr.js';
 import { RotatingFile } from './rotating-file.js';
 import type { CapturedChunk, ChannelLog, ProcessLogs } from './types.js';
 
@@ -88,13 +88,13 @@ function openChannel(options: ProcessLogsOptions, channel: Channel, channelConfi
  */
 function mirrorTo(logger: Logger, name: string): (chunk: CapturedChunk) => void {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const prefix = pythonRepr(name);
+  const prefix = pyRepr(name);
   return (chunk) => {
     let text: string;
     try {
       text = decoder.decode(chunk.data);
     } catch {
-      text = `Undecodable: ${pythonBytesRepr(chunk.data)}`;
+      text = `Undecodable: ${pyBytesRepr(chunk.data)}`;
     }
     logger.debug(`${prefix} ${chunk.channel} output:\n${text}`);
   };

@@ -5,6 +5,7 @@
  * installed (or removed) after the agent started is seen at the next start.
  */
 import { accessSync, constants as fsConstants, statSync, type Stats } from 'node:fs';
+import { pyRepr } from '../../common/python-repr.js';
 import { FleetError, isFleetError } from '../../common/errors.js';
 import { splitCommand } from '../config/shlex.js';
 import type { Config, ProcessConfig } from '../config/types.js';
@@ -24,24 +25,6 @@ export interface SpawnContext {
 /** supervisord's fallback when PATH is unset or empty (ServerOptions.get_path). */
 const DEFAULT_PATH = ['/bin', '/usr/bin', '/usr/local/bin'];
 
-/**
- * Python's repr() of a str, which supervisord's messages use (`%r`): single quotes unless the
- * text holds a single quote and no double quote; backslash, the quote and control characters escaped.
- */
-export function pyRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (ch === quote || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || (code >= 0x7f && code < 0xa0)) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + quote;
-}
 
 /**
  * The SUPERVISOR_SERVER_URL a child gets when its serverurl is AUTO: the unix socket if there is

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pythonBytesRepr, pythonRepr } from '../agent/logs/python-repr.js';
+import { pyBytesRepr, pyRepr } from '../common/python-repr.js';
 
 test('str repr matches Python 3.11 (quotes, escapes, non-printable characters)', () => {
   const cases: Array<[string, string]> = [
@@ -16,7 +16,7 @@ test('str repr matches Python 3.11 (quotes, escapes, non-printable characters)',
     ['\u{1F600}', "'\u{1F600}'"],
     ['back\\slash', "'back\\\\slash'"],
   ];
-  for (const [input, expected] of cases) assert.equal(pythonRepr(input), expected, JSON.stringify(input));
+  for (const [input, expected] of cases) assert.equal(pyRepr(input), expected, JSON.stringify(input));
 });
 
 test('bytes repr matches Python 3.11', () => {
@@ -27,5 +27,12 @@ test('bytes repr matches Python 3.11', () => {
     [Buffer.from([0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x7f, 0x80]), "b'\\x00\\x1b[31m\\x7f\\x80'"],
     [Buffer.from('\\'), "b'\\\\'"],
   ];
-  for (const [input, expected] of cases) assert.equal(pythonBytesRepr(input), expected, input.toString('hex'));
+  for (const [input, expected] of cases) assert.equal(pyBytesRepr(input), expected, input.toString('hex'));
+});
+
+test('pyRepr quotes as Python repr does', () => {
+  assert.equal(pyRepr('abc'), "'abc'");
+  assert.equal(pyRepr("it's"), `"it's"`);
+  assert.equal(pyRepr(`it's "x"`), `'it\\'s "x"'`);
+  assert.equal(pyRepr('a\nb\\'), "'a\\nb\\\\'");
 });
