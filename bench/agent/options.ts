@@ -16,6 +16,8 @@ export interface Options {
   keepTemp: boolean;
   /** kill -9 rounds in the respawn scenario. */
   kills: number;
+  /** How long each respawned child runs before the next kill (plus 0-200 ms of jitter). */
+  killAfterMs: number;
   /** The idle window of the spawn scenario, and the pause before it. */
   idleSecs: number;
   settleSecs: number;
@@ -33,6 +35,7 @@ their ratio, and the targets with PASS/MISS.
   --n N            programs in the spawn scenario (default 1000)
   --reps N         repetitions; figures are the median, with min-max (default 3)
   --kills N        kill -9 rounds in the respawn scenario (default 50)
+  --kill-after MS  how long each child runs before it is killed, plus 0-200 ms (default 1200)
   --log-mib N      MiB the log writer emits (default 1024)
   --idle-secs S    idle window in the spawn scenario (default 10)
   --quick          smoke run: N=50, 1 rep, 10 kills, 128 MiB of logs rotated at 8MB, 3 s idle
@@ -58,6 +61,7 @@ export function parseOptions(argv: string[]): Options | null {
       n: { type: 'string' },
       reps: { type: 'string' },
       kills: { type: 'string' },
+      'kill-after': { type: 'string' },
       'log-mib': { type: 'string' },
       'idle-secs': { type: 'string' },
       quick: { type: 'boolean', default: false },
@@ -94,6 +98,7 @@ export function parseOptions(argv: string[]): Options | null {
     json: values.json === true,
     keepTemp: values['keep-temp'] === true,
     kills: positiveInt('kills', values.kills, quick ? 10 : 50),
+    killAfterMs: positiveInt('kill-after', values['kill-after'], 1200),
     idleSecs: positiveInt('idle-secs', values['idle-secs'], quick ? 3 : 10),
     settleSecs: quick ? 1.5 : 3,
     log: {

@@ -51,7 +51,9 @@ function metrics(kills: number): MetricDef[] {
 
 export const respawnScenario: Scenario = {
   name: 'respawn',
-  describe: (o) => `respawn: one program, autorestart=true, startsecs=0; kill -9 its child ${o.kills} times`,
+  describe: (o) =>
+    `respawn: one program, autorestart=true, startsecs=0; kill -9 its child ${o.kills} times, ` +
+    `each ${(o.killAfterMs / 1000).toFixed(1)}-${((o.killAfterMs + 200) / 1000).toFixed(1)} s after it started`,
   metrics: (o) => metrics(o.kills),
 
   async run(ctx): Promise<Values> {
@@ -75,8 +77,10 @@ export const respawnScenario: Scenario = {
     const cpu0 = sampleCpu(daemon.pid);
     const t0 = monoMs();
     for (let k = 0; k < kills; k++) {
-      // A short random pause, so kills do not keep one phase against any timer in the daemon.
-      await sleep(100 + Math.random() * 100);
+      // Each child runs killAfterMs (1.2 s) before it is killed: a process that was up and
+      // running dies, beyond a 1 s startsecs-style window (a supervisor may rate-limit restarts
+      // of children that die younger). The jitter keeps kills from locking to a daemon's timer.
+      await sleep(ctx.options.killAfterMs + Math.random() * 200);
       daemon.assertAlive('killing its child');
       calibrateClock();
       const killedAt = realNowMs();
