@@ -26,7 +26,7 @@ export class Daemon {
   readonly exited: Promise<ExitInfo>;
 
   constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     startedAtMs: number,
     readonly outputFile: string,
     readonly label: string,
