@@ -1,0 +1,101 @@
+import { STOPPED_STATES } from '../../common/process-state.js';
+import type { ProcessInfo } from '../../common/process-info.js';
+import { Exit, StatusExit } from '../exit-codes.js';
+import { pySplit } from '../io.js';
+import { messagesWriter, takeOutputFlag, writeJson } from '../json.js';
+import { makeNamespec, splitNamespec } from '../names.js';
+import { say, type Command } from './command.js';
+
+/** Left-justifies by code points, as Python's `%-Ns`. */
+export function ljust(text: string, width: number): string {
+  const length = [...text].length;
+  return length >= width ? text : text + ' '.repeat(width - length);
+}
+
+/**
+ * supervisorctl's status lines: the namespec padded to max(30, longest)+3, the state padded to
+ * 10, then the description (`pid 42, uptime 0:01:02`, `Not started`, a spawn error...).
+ */
+export function formatStatusLines(infos: readonly Pick<ProcessInfo, 'group' | 'name' | 'statename' | 'description'>[]): string[] {
+  const names = infos.map((i) => makeNamespec(i.group, i.name));
+  const width = Math.max(30, ...names.map((n) => [...n].length)) + 3;
+  return infos.map((info, i) => `${ljust(names[i]!, width)}${ljust(info.statename, 10)}${info.description}`);
+}
+
+export interface StatusSelection {
+  infos: ProcessInfo[];
+  /** In the order met: `name: ERROR (no such process)` or `group: ERROR (no such group)`. */
+  errors: Array<{ name: string; error: 'no such process' | 'no such group' }>;
+}
+
+/** Which processes `status <names>` lists; no names or `all` lists everything. Names repeat as given. */
+export function selectStatuses(all: readonly ProcessInfo[], names: readonly string[]): StatusSelection {
+  if (names.length === 0 || names.includes('all')) return { infos: [...all], errors: [] };
+  const infos: ProcessInfo[] = [];
+  const errors: StatusSelection['errors'] = [];
+  for (const word of names) {
+    const spec = splitNamespec(word);
+    const found = all.filter((i) => i.group === spec.group && (spec.process === null || i.name === spec.process));
+    infos.push(...found);
+    if (found.length === 0) {
+      errors.push(spec.process === null ? { name: spec.group, error: 'no such group' } : { name: word, error: 'no such process' });
+    }
+  }
+  return { infos, errors };
+}
+
+/** status exits 4 for an unknown name, then 3 if anything listed is stopped (the later rule wins). */
+export function statusExitCode(selection: StatusSelection): number {
+  let code = selection.errors.length > 0 ? StatusExit.UNKNOWN : 0;
+  if (selection.infos.some((i) => STOPPED_STATES.has(i.statename))) code = StatusExit.NOT_RUNNING;
+  return code;
+}
+
+export function statusJson(selection: StatusSelection): object {
+  return {
+    processes: selection.infos.map((i) => ({
+      name: i.name,
+      group: i.group,
+      namespec: makeNamespec(i.group, i.name),
+      state: i.statename,
+      statecode: i.state,
+      description: i.description,
+      pid: i.pid,
+      start: i.start,
+      stop: i.stop,
+      now: i.now,
+      exitstatus: i.exitstatus,
+      spawnerr: i.spawnerr,
+      stdout_logfile: i.stdoutLogfile,
+      stderr_logfile: i.stderrLogfile,
+    })),
+    errors: selection.errors,
+  };
+}
+
+export const status: Command = {
+  name: 'status',
+  help:
+    'status <name>\t\tGet status for a single process\n' +
+    'status <gname>:*\tGet status for all processes in a group\n' +
+    'status <name> <name>\tGet status for multiple named processes\n' +
+    'status\t\t\tGet all process status info\n',
+  async run(ctx, arg) {
+    const flag = takeOutputFlag(pySplit(arg), ctx.session.output);
+    if ('error' in flag) {
+      ctx.io.err(`${flag.error}\n`);
+      return Exit.INVALID_ARGS;
+    }
+    const messages = messagesWriter(ctx.io, flag.format);
+    if ((await ctx.session.upcheck(messages, ctx.signal)) !== null) return StatusExit.UNKNOWN;
+    const all = await (await ctx.session.client()).listProcesses(ctx.signal);
+    const selection = selectStatuses(all, flag.words);
+    if (flag.format === 'json') {
+      writeJson(ctx.io, statusJson(selection));
+    } else {
+      for (const e of selection.errors) say(ctx, `${e.name}: ERROR (${e.error})`);
+      for (const line of formatStatusLines(selection.infos)) say(ctx, line);
+    }
+    return statusExitCode(selection);
+  },
+};
