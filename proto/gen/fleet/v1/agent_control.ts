@@ -65,6 +65,57 @@ export function logChannelToJSON(object: LogChannel): string {
   }
 }
 
+export enum GroupUpdateAction {
+  GROUP_UPDATE_ACTION_UNSPECIFIED = 0,
+  GROUP_UPDATE_ACTION_NO_SUCH_GROUP = 1,
+  GROUP_UPDATE_ACTION_REMOVED = 2,
+  GROUP_UPDATE_ACTION_CHANGED = 3,
+  GROUP_UPDATE_ACTION_ADDED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function groupUpdateActionFromJSON(object: any): GroupUpdateAction {
+  switch (object) {
+    case 0:
+    case "GROUP_UPDATE_ACTION_UNSPECIFIED":
+      return GroupUpdateAction.GROUP_UPDATE_ACTION_UNSPECIFIED;
+    case 1:
+    case "GROUP_UPDATE_ACTION_NO_SUCH_GROUP":
+      return GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP;
+    case 2:
+    case "GROUP_UPDATE_ACTION_REMOVED":
+      return GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED;
+    case 3:
+    case "GROUP_UPDATE_ACTION_CHANGED":
+      return GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED;
+    case 4:
+    case "GROUP_UPDATE_ACTION_ADDED":
+      return GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return GroupUpdateAction.UNRECOGNIZED;
+  }
+}
+
+export function groupUpdateActionToJSON(object: GroupUpdateAction): string {
+  switch (object) {
+    case GroupUpdateAction.GROUP_UPDATE_ACTION_UNSPECIFIED:
+      return "GROUP_UPDATE_ACTION_UNSPECIFIED";
+    case GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP:
+      return "GROUP_UPDATE_ACTION_NO_SUCH_GROUP";
+    case GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED:
+      return "GROUP_UPDATE_ACTION_REMOVED";
+    case GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED:
+      return "GROUP_UPDATE_ACTION_CHANGED";
+    case GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED:
+      return "GROUP_UPDATE_ACTION_ADDED";
+    case GroupUpdateAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * A process, a group, or everything. `name` alone follows supervisorctl: for `foo` both group and
  * process are `foo`; `group:*` and `group:` mean the whole group.
@@ -200,6 +251,38 @@ export interface RereadResponse {
   added: string[];
   changed: string[];
   removed: string[];
+}
+
+export interface UpdateGroupsRequest {
+  /** The groups to update; empty (or containing "all") means every group. */
+  names: string[];
+}
+
+/**
+ * What update did to one group. supervisorctl's lines follow from action and fault:
+ * NO_SUCH_GROUP `ERROR: no such group: g`; REMOVED `g: stopped` then `g: removed process group`,
+ * or with fault FAILED `g: has problems; not removing`; CHANGED `g: stopped` then
+ * `g: updated process group`; ADDED `g: added process group`.
+ */
+export interface GroupUpdate {
+  group: string;
+  action: GroupUpdateAction;
+  /** Empty when the step completed; else Supervisor's fault name (FAILED, STILL_RUNNING...). */
+  fault: string;
+  /** The fault's detail, empty on success. */
+  description: string;
+  /**
+   * For CHANGED: the processes stopped and started again with their new config, the processes
+   * added, and the processes stopped and removed. Everything else in the group kept running.
+   */
+  restarted: ProcessName[];
+  added: ProcessName[];
+  removed: ProcessName[];
+}
+
+export interface UpdateGroupsResponse {
+  /** Unknown names first, then removed, changed and added groups: the order supervisorctl prints. */
+  updates: GroupUpdate[];
 }
 
 export interface AddGroupRequest {
@@ -2224,6 +2307,309 @@ export const RereadResponse: MessageFns<RereadResponse> = {
   },
 };
 
+function createBaseUpdateGroupsRequest(): UpdateGroupsRequest {
+  return { names: [] };
+}
+
+export const UpdateGroupsRequest: MessageFns<UpdateGroupsRequest> = {
+  encode(message: UpdateGroupsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.names) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateGroupsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateGroupsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.names.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateGroupsRequest {
+    return { names: globalThis.Array.isArray(object?.names) ? object.names.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: UpdateGroupsRequest): unknown {
+    const obj: any = {};
+    if (message.names?.length) {
+      obj.names = message.names;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateGroupsRequest>): UpdateGroupsRequest {
+    return UpdateGroupsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateGroupsRequest>): UpdateGroupsRequest {
+    const message = createBaseUpdateGroupsRequest();
+    message.names = object.names?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGroupUpdate(): GroupUpdate {
+  return { group: "", action: 0, fault: "", description: "", restarted: [], added: [], removed: [] };
+}
+
+export const GroupUpdate: MessageFns<GroupUpdate> = {
+  encode(message: GroupUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.group !== "") {
+      writer.uint32(10).string(message.group);
+    }
+    if (message.action !== 0) {
+      writer.uint32(16).int32(message.action);
+    }
+    if (message.fault !== "") {
+      writer.uint32(26).string(message.fault);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    for (const v of message.restarted) {
+      ProcessName.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.added) {
+      ProcessName.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.removed) {
+      ProcessName.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GroupUpdate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGroupUpdate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fault = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.restarted.push(ProcessName.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.added.push(ProcessName.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.removed.push(ProcessName.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GroupUpdate {
+    return {
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      action: isSet(object.action) ? groupUpdateActionFromJSON(object.action) : 0,
+      fault: isSet(object.fault) ? globalThis.String(object.fault) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      restarted: globalThis.Array.isArray(object?.restarted)
+        ? object.restarted.map((e: any) => ProcessName.fromJSON(e))
+        : [],
+      added: globalThis.Array.isArray(object?.added) ? object.added.map((e: any) => ProcessName.fromJSON(e)) : [],
+      removed: globalThis.Array.isArray(object?.removed) ? object.removed.map((e: any) => ProcessName.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GroupUpdate): unknown {
+    const obj: any = {};
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.action !== 0) {
+      obj.action = groupUpdateActionToJSON(message.action);
+    }
+    if (message.fault !== "") {
+      obj.fault = message.fault;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.restarted?.length) {
+      obj.restarted = message.restarted.map((e) => ProcessName.toJSON(e));
+    }
+    if (message.added?.length) {
+      obj.added = message.added.map((e) => ProcessName.toJSON(e));
+    }
+    if (message.removed?.length) {
+      obj.removed = message.removed.map((e) => ProcessName.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GroupUpdate>): GroupUpdate {
+    return GroupUpdate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GroupUpdate>): GroupUpdate {
+    const message = createBaseGroupUpdate();
+    message.group = object.group ?? "";
+    message.action = object.action ?? 0;
+    message.fault = object.fault ?? "";
+    message.description = object.description ?? "";
+    message.restarted = object.restarted?.map((e) => ProcessName.fromPartial(e)) || [];
+    message.added = object.added?.map((e) => ProcessName.fromPartial(e)) || [];
+    message.removed = object.removed?.map((e) => ProcessName.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateGroupsResponse(): UpdateGroupsResponse {
+  return { updates: [] };
+}
+
+export const UpdateGroupsResponse: MessageFns<UpdateGroupsResponse> = {
+  encode(message: UpdateGroupsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.updates) {
+      GroupUpdate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateGroupsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateGroupsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.updates.push(GroupUpdate.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateGroupsResponse {
+    return {
+      updates: globalThis.Array.isArray(object?.updates) ? object.updates.map((e: any) => GroupUpdate.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: UpdateGroupsResponse): unknown {
+    const obj: any = {};
+    if (message.updates?.length) {
+      obj.updates = message.updates.map((e) => GroupUpdate.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateGroupsResponse>): UpdateGroupsResponse {
+    return UpdateGroupsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateGroupsResponse>): UpdateGroupsResponse {
+    const message = createBaseUpdateGroupsResponse();
+    message.updates = object.updates?.map((e) => GroupUpdate.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseAddGroupRequest(): AddGroupRequest {
   return { name: "" };
 }
@@ -3132,6 +3518,22 @@ export const AgentControlServiceService = {
     responseSerialize: (value: RereadResponse): Buffer => Buffer.from(RereadResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RereadResponse => RereadResponse.decode(value),
   },
+  /**
+   * supervisorctl's `update`: re-read the config, then stop and remove the removed groups, update
+   * the changed ones and add (autostart) the added ones. Unlike supervisord, a changed group is
+   * not restarted as a whole: only processes whose effective config changed are stopped and
+   * replaced, new ones added, dropped ones stopped and removed; the rest keep running.
+   */
+  updateGroups: {
+    path: "/fleet.v1.AgentControlService/UpdateGroups" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateGroupsRequest): Buffer => Buffer.from(UpdateGroupsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateGroupsRequest => UpdateGroupsRequest.decode(value),
+    responseSerialize: (value: UpdateGroupsResponse): Buffer =>
+      Buffer.from(UpdateGroupsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateGroupsResponse => UpdateGroupsResponse.decode(value),
+  },
   /** addProcessGroup. */
   addGroup: {
     path: "/fleet.v1.AgentControlService/AddGroup" as const,
@@ -3211,6 +3613,13 @@ export interface AgentControlServiceServer extends UntypedServiceImplementation 
   clearLogs: handleUnaryCall<ClearLogsRequest, ClearLogsResponse>;
   /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
   reread: handleUnaryCall<RereadRequest, RereadResponse>;
+  /**
+   * supervisorctl's `update`: re-read the config, then stop and remove the removed groups, update
+   * the changed ones and add (autostart) the added ones. Unlike supervisord, a changed group is
+   * not restarted as a whole: only processes whose effective config changed are stopped and
+   * replaced, new ones added, dropped ones stopped and removed; the rest keep running.
+   */
+  updateGroups: handleUnaryCall<UpdateGroupsRequest, UpdateGroupsResponse>;
   /** addProcessGroup. */
   addGroup: handleUnaryCall<AddGroupRequest, AddGroupResponse>;
   /** removeProcessGroup. */
@@ -3380,6 +3789,27 @@ export interface AgentControlServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RereadResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * supervisorctl's `update`: re-read the config, then stop and remove the removed groups, update
+   * the changed ones and add (autostart) the added ones. Unlike supervisord, a changed group is
+   * not restarted as a whole: only processes whose effective config changed are stopped and
+   * replaced, new ones added, dropped ones stopped and removed; the rest keep running.
+   */
+  updateGroups(
+    request: UpdateGroupsRequest,
+    callback: (error: ServiceError | null, response: UpdateGroupsResponse) => void,
+  ): ClientUnaryCall;
+  updateGroups(
+    request: UpdateGroupsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateGroupsResponse) => void,
+  ): ClientUnaryCall;
+  updateGroups(
+    request: UpdateGroupsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateGroupsResponse) => void,
   ): ClientUnaryCall;
   /** addProcessGroup. */
   addGroup(
