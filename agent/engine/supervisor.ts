@@ -36,6 +36,7 @@ import {
   stopRunner,
   type WaitOptions,
 } from './process-control.js';
+import { planGroupUpdate } from './group-update.js';
 import { ProcessGroup } from './process-group.js';
 import { shutdownGroups } from './shutdown.js';
 
@@ -64,6 +65,20 @@ export interface SupervisorOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Spawns between two yields to the event loop in bulk starts (default 16). */
   spawnBatchSize?: number;
+}
+
+/** What updateGroup did, by process name. */
+export interface GroupChange {
+  /** Stopped and started again with their new config (if autostart). */
+  restarted: string[];
+  added: string[];
+  /** Stopped and dropped. */
+  removed: string[];
+  /**
+   * Processes that should have been replaced or dropped but could not be stopped (FAILED):
+   * they stay in the group with their old config, so the next reread still reports the group.
+   */
+  failed: ProcessResult[];
 }
 
 export interface RestartResults {
@@ -132,6 +147,11 @@ export class Supervisor implements AsyncDisposable {
   /** Every process, sorted by group then name, as status lists them. */
   processRefs(): ProcessRef[] {
     return this.allRunners().map((r) => ({ group: r.config.group, name: r.config.name })).sort(byGroupThenName);
+  }
+
+  /** The config of every running group, in (priority, name) order (what reread compares against). */
+  groupConfigs(): GroupConfig[] {
+    return this.sortedGroups().map((g) => g.config);
   }
 
   getProcessConfig(ref: ProcessRef): ProcessConfig {
@@ -262,6 +282,83 @@ export class Supervisor implements AsyncDisposable {
     await group.close();
   }
 
+  /**
+   * Moves a running group to a new config without touching what did not change (update, with
+   * the difference from supervisord in DESIGN.md): processes whose effective config is the same
+   * keep running as they are; changed ones are stopped (waiting, all at once), replaced with a
+   * new process and autostarted if autostart; new ones are added and autostarted; dropped ones
+   * are stopped and removed. Their logs are closed and opened like at group creation. BAD_NAME if
+   * the group does not exist. Aborting `signal` stops waiting for the stops (nothing is replaced).
+   */
+  async updateGroup(config: GroupConfig, options: { signal?: AbortSignal } = {}): Promise<GroupChange> {
+    this.assertRunning();
+    const current = this.group(config.name);
+    const plan = planGroupUpdate(current.config, config);
+    const incoming = new Set([...plan.replace, ...plan.add]);
+    // Logs are opened first: if one cannot be, nothing has been stopped yet.
+    const created = new Map(this.createRunners(config.processes.filter((p) => incoming.has(p.name))).map((r) => [r.config.name, r]));
+    const leaving = [...plan.replace, ...plan.drop].map((name) => current.get(name)!);
+    let failed: ProcessResult[];
+    try {
+      const signal = this.linked(options.signal);
+      const stops = await forEachProcess(leaving, isRunning, (r) => stopRunner(r, true, signal), this.batch, signal);
+      failed = stops.filter((r) => r.code !== 'SUCCESS');
+      if (this.groups.get(config.name) !== current) throw new FleetError('FAILED', `${config.name} was changed meanwhile`);
+    } catch (err) {
+      await Promise.all([...created.values()].map((r) => r.close()));
+      throw err;
+    }
+    const stuck = new Set(failed.map((r) => r.name));
+    for (const name of stuck) {
+      void created.get(name)?.close();
+      created.delete(name);
+    }
+    const gone = leaving.filter((r) => !stuck.has(r.config.name));
+    await Promise.all(gone.map((r) => r.close()));
+    const kept = current.runners.filter((r) => !gone.includes(r));
+    const group = new ProcessGroup(config, [...kept, ...created.values()]);
+    this.groups.set(config.name, group);
+    const fresh = new Set(created.values());
+    await paced(group.runners.filter((r) => fresh.has(r)), this.batch, (r) => this.mood === 'RUNNING' && r.dispatch({ type: 'autostart' }).ok);
+    return {
+      restarted: plan.replace.filter((n) => !stuck.has(n)),
+      added: plan.add,
+      removed: plan.drop.filter((n) => !stuck.has(n)),
+      failed,
+    };
+  }
+
+  /**
+   * clearProcessLogs: deletes and reopens the process's logs (backups stay). BAD_NAME for an
+   * unknown process; FAILED naming the process when a file cannot be removed or recreated.
+   */
+  clearLogs(ref: ProcessRef): void {
+    this.assertRunning();
+    const runner = this.runner(ref);
+    try {
+      runner.logs.stdout.clear();
+      runner.logs.stderr?.clear();
+    } catch {
+      throw new FleetError('FAILED', namespec(runner));
+    }
+  }
+
+  /** clearAllProcessLogs (or one group's): one result per process, in priority order. */
+  clearAllLogs(group?: string): ProcessResult[] {
+    this.assertRunning();
+    const runners = group === undefined ? this.allRunnersByPriority() : this.group(group).runners;
+    return runners.map((runner) => {
+      const { group, name } = runner.config;
+      try {
+        this.clearLogs({ group, name });
+        return { group, name, code: 'SUCCESS', description: 'OK' };
+      } catch (err) {
+        const fault = err instanceof FleetError ? err : new FleetError('FAILED', namespec(runner));
+        return { group, name, code: fault.code, description: fault.faultString };
+      }
+    });
+  }
+
   /** Reopens every process's logs (SIGUSR2, after an external logrotate). */
   reopenLogs(): void {
     for (const runner of this.allRunners()) runner.logs.reopen();
@@ -303,9 +400,14 @@ export class Supervisor implements AsyncDisposable {
   }
 
   private createGroup(config: GroupConfig): ProcessGroup {
+    return new ProcessGroup(config, this.createRunners(config.processes));
+  }
+
+  /** One runner per process, logs opened; if one fails, those made so far are closed and the error thrown. */
+  private createRunners(processes: readonly ProcessConfig[]): ProcessRunner[] {
     const runners: ProcessRunner[] = [];
     try {
-      for (const process of config.processes) {
+      for (const process of processes) {
         runners.push(
           new ProcessRunner({
             config: process,
@@ -323,7 +425,7 @@ export class Supervisor implements AsyncDisposable {
       for (const runner of runners) void runner.close();
       throw err;
     }
-    return new ProcessGroup(config, runners);
+    return runners;
   }
 
   private async autostart(groups: readonly ProcessGroup[]): Promise<void> {

@@ -10,7 +10,10 @@
  * message, and INTERNAL for anything unexpected. UNAUTHENTICATED answers become
  * FleetError('FAILED', 'Server requires authentication').
  */
+import type { GroupUpdate } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
+
+export type { GroupUpdate, GroupUpdateAction } from '../../common/group-update.js';
 
 /** A process by group and name; for `[program:x]` both are `x`. */
 export interface ProcessName {
@@ -80,6 +83,13 @@ export interface AgentClient {
   ): AsyncIterable<{ data: Buffer; truncated: boolean }>;
   clearLogs(target: ProcessTarget, signal?: AbortSignal): Promise<ProcessResult[]>;
   reread(signal?: AbortSignal): Promise<RereadResult>;
+  /**
+   * supervisorctl's `update [all|g...]` in one call: rereads the config (CANT_REREAD,
+   * SHUTDOWN_STATE reject), then removes, updates and adds groups. `names` empty or holding `all`
+   * means every group. Resolves to one GroupUpdate per group acted on, in the order supervisorctl
+   * prints them (unknown names, removed, changed, added); see common/group-update.ts for the lines.
+   */
+  updateGroups(names: string[], signal?: AbortSignal): Promise<GroupUpdate[]>;
   addGroup(name: string, signal?: AbortSignal): Promise<void>;
   removeGroup(name: string, signal?: AbortSignal): Promise<void>;
   listConfigs(signal?: AbortSignal): Promise<ProcessConfigSummary[]>;
