@@ -24,11 +24,13 @@ export interface CtlConfigContext {
   exeDir: string;
   env: Record<string, string | undefined>;
   home: string;
+  /** Whether a search-list path exists; fs.existsSync unless a test narrows the list. */
+  exists?: (path: string) => boolean;
 }
 
 /** The first file of supervisord's search list that exists, or null (then no file is read). */
 export function findCtlConfig(ctx: CtlConfigContext): string | null {
-  return configSearchPaths({ exeDir: ctx.exeDir, cwd: ctx.cwd }).find((p) => existsSync(p)) ?? null;
+  return configSearchPaths({ exeDir: ctx.exeDir, cwd: ctx.cwd }).find(ctx.exists ?? existsSync) ?? null;
 }
 
 export function readCtlConfig(

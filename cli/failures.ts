@@ -22,7 +22,7 @@ export function faultNumber(code: string): number | string {
 }
 
 /** str() of an xmlrpclib.Fault: `<Fault 10: 'BAD_NAME: web'>`. */
-export function faultRepr(err: FleetError): string {
+export function faultRepr(err: Pick<FleetError, 'code' | 'faultString'>): string {
   return `<Fault ${faultNumber(err.code)}: ${pyRepr(err.faultString)}>`;
 }
 

@@ -40,6 +40,8 @@ export interface ParseContext {
   exeDir: string;
   env: Record<string, string | undefined>;
   home: string;
+  /** For tests: which config search paths exist (fs.existsSync by default). */
+  exists?: (path: string) => boolean;
 }
 
 const SHORT = 'h?c:is:u:p:r:o:';
