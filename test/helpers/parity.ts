@@ -21,6 +21,9 @@ export function supervisorMissing(): string | null {
   if (!existsSync(SUPERVISORD) || !existsSync(SUPERVISORCTL)) {
     return `${SUPERVISORD} is not installed (apt-get install supervisor; CI installs it)`;
   }
+  if (!existsSync(join(repoRoot(), 'dist', 'cli', 'client', 'grpc-agent-client.js'))) {
+    return 'fleetctl has no gRPC client yet (cli/client/grpc-agent-client.ts)';
+  }
   return null;
 }
 
