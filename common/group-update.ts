@@ -4,7 +4,7 @@
  *
  * | action          | code    | lines                                                  |
  * |-----------------|---------|--------------------------------------------------------|
- * | `no-such-group` | FAILED  | `ERROR: no such group: g`                              |
+ * | `no-such-group` | BAD_NAME| `ERROR: no such group: g`                              |
  * | `removed`       | SUCCESS | `g: stopped`, `g: removed process group`               |
  * | `removed`       | FAILED  | `g: stopped`, `g: has problems; not removing`          |
  * | `changed`       | SUCCESS | `g: stopped`, `g: updated process group`               |
