@@ -21,7 +21,9 @@ describe('startsecs', () => {
     const info = engine.getProcessInfo({ group: 'sleeper', name: 'sleeper' });
     const starting = events.find((e) => e.type === 'transition' && e.to === 'STARTING')!;
     const running = events.find((e) => e.type === 'transition' && e.to === 'RUNNING')!;
-    assert.ok(running.time - starting.time > 1000, `RUNNING after ${running.time - starting.time} ms`);
+    // Event times are read when each event is emitted, a few ms after the machine's own clock
+    // reading; the strict `> startsecs` rule itself is pinned by the pure table tests.
+    assert.ok(running.time - starting.time >= 990, `RUNNING after ${running.time - starting.time} ms`);
     assert.match(info.description, new RegExp(`^pid ${info.pid}, uptime 0:00:0[0-9]$`));
     assert.ok(logger.has(`spawned: 'sleeper' with pid ${info.pid}`));
     assert.ok(logger.has('success: sleeper entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)'));

@@ -318,7 +318,7 @@ const startup: Row[] = [
     config: { startsecs: 0 },
     event: exit(1),
     now: T0 + 300,
-    next: { state: 'EXITED', backoff: 0 },
+    next: { state: 'EXITED', backoff: 0, restartPending: true },
     effects: ['RUNNING -> EXITED', 'WARN exited: x (exit status 1; not expected)', 'schedule autorestart 700'],
   },
   {
@@ -334,6 +334,27 @@ const startup: Row[] = [
     from: { state: 'EXITED', laststart: T0, exitstatus: 1, shuttingDown: true },
     event: { type: 'timer', kind: 'autorestart' },
     rejected: 'IGNORED',
+  },
+  {
+    title: 'a stop during the crash-loop wait cancels the restart: EXITED -> STOPPED, no signal',
+    from: { state: 'EXITED', laststart: T0, exitstatus: 1, restartPending: true },
+    event: { type: 'stop', report: true },
+    now: T0 + 200,
+    next: { state: 'STOPPED', restartPending: false },
+    effects: ['cancel autorestart', 'EXITED -> STOPPED'],
+  },
+  {
+    title: 'a stop of an EXITED process with no restart pending is NOT_RUNNING',
+    from: { state: 'EXITED', laststart: T0, exitstatus: 1 },
+    event: { type: 'stop', report: true },
+    rejected: 'NOT_RUNNING',
+  },
+  {
+    title: 'shutdown cancels a pending crash-loop restart',
+    from: { state: 'EXITED', laststart: T0, exitstatus: 1, restartPending: true },
+    event: { type: 'shutdown' },
+    next: { state: 'EXITED', shuttingDown: true, restartPending: false },
+    effects: ['cancel autorestart'],
   },
   {
     title: 'a start request during the crash-loop wait starts at once and the wait is cancelled',
@@ -684,6 +705,8 @@ describe('state machine: properties', () => {
       'STARTING>BACKOFF', 'STARTING>RUNNING', 'STARTING>STOPPING', 'RUNNING>STOPPING',
       'STOPPING>STOPPED', 'RUNNING>EXITED', 'BACKOFF>FATAL', 'BACKOFF>STOPPED',
       'STARTING>UNKNOWN', 'RUNNING>UNKNOWN', 'STOPPING>UNKNOWN', 'UNKNOWN>EXITED', 'UNKNOWN>STOPPED',
+      // fleetvisor's one addition: a stop while the crash-loop guard holds a restart.
+      'EXITED>STOPPED',
     ]);
     for (const rows of [starts, spawning, startup, exits, stops, signals]) {
       for (const row of rows) {

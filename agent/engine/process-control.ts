@@ -59,12 +59,13 @@ export function startRunner(runner: ProcessRunner, ctx: SpawnContext, wait: bool
 }
 
 /**
- * stopProcess: NOT_RUNNING unless STARTING, RUNNING or BACKOFF; sends stopsignal at once; FAILED
+ * stopProcess: NOT_RUNNING unless STARTING, RUNNING, BACKOFF or waiting out the crash-loop guard
+ * (isStoppable); sends stopsignal at once; FAILED
  * if the OS refused it (the process is then UNKNOWN); with wait, settles in a stopped state.
  */
 export function stopRunner(runner: ProcessRunner, wait: boolean, signal?: AbortSignal): Promise<void> {
   const ns = namespec(runner);
-  if (!RUNNING_STATES.has(runner.state)) return Promise.reject(new FleetError('NOT_RUNNING', ns));
+  if (!isStoppable(runner)) return Promise.reject(new FleetError('NOT_RUNNING', ns));
   const pid = runner.snapshot.pid;
   const result = runner.dispatch({ type: 'stop', report: wait });
   if (!result.ok) return Promise.reject(refused(runner, result));
@@ -137,5 +138,7 @@ export async function forEachProcess(
 }
 
 export const isRunning = (runner: ProcessRunner): boolean => RUNNING_STATES.has(runner.state);
+/** What a stop applies to: the running states, and an EXITED process whose crash-loop restart is pending. */
+export const isStoppable = (runner: ProcessRunner): boolean => isRunning(runner) || runner.snapshot.restartPending;
 export const isNotRunning = (runner: ProcessRunner): boolean => !RUNNING_STATES.has(runner.state);
 export const isSignallable = (runner: ProcessRunner): boolean => SIGNALLABLE_STATES.has(runner.state);

@@ -29,6 +29,7 @@ import {
   forEachProcess,
   isNotRunning,
   isRunning,
+  isStoppable,
   isSignallable,
   namespec,
   signalRunner,
@@ -216,7 +217,7 @@ export class Supervisor implements AsyncDisposable {
   async restartProcess(ref: ProcessRef, options: WaitOptions = {}): Promise<void> {
     this.assertRunning();
     const runner = this.runner(ref);
-    if (isRunning(runner)) await stopRunner(runner, true, this.linked(options.signal));
+    if (isStoppable(runner)) await stopRunner(runner, true, this.linked(options.signal));
     await this.startProcess(ref, options);
   }
 
@@ -301,7 +302,7 @@ export class Supervisor implements AsyncDisposable {
     let failed: ProcessResult[];
     try {
       const signal = this.linked(options.signal);
-      const stops = await forEachProcess(leaving, isRunning, (r) => stopRunner(r, true, signal), this.batch, signal);
+      const stops = await forEachProcess(leaving, isStoppable, (r) => stopRunner(r, true, signal), this.batch, signal);
       failed = stops.filter((r) => r.code !== 'SUCCESS');
       if (this.groups.get(config.name) !== current) throw new FleetError('FAILED', `${config.name} was changed meanwhile`);
     } catch (err) {
@@ -442,7 +443,7 @@ export class Supervisor implements AsyncDisposable {
   private stopMany(runners: readonly ProcessRunner[], options: WaitOptions): Promise<ProcessResult[]> {
     const wait = options.wait ?? true;
     const signal = this.linked(options.signal);
-    return forEachProcess(runners, isRunning, (r) => stopRunner(r, wait, signal), this.batch, signal);
+    return forEachProcess(runners, isStoppable, (r) => stopRunner(r, wait, signal), this.batch, signal);
   }
 
   private signalMany(runners: readonly ProcessRunner[], signal: SignalName): Promise<ProcessResult[]> {

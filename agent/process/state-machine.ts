@@ -68,6 +68,8 @@ export interface ProcessSnapshot {
   readonly killing: boolean;
   /** The agent is shutting down or reloading: no autorestart, no BACKOFF retry, no autostart. */
   readonly shuttingDown: boolean;
+  /** EXITED with the crash-loop guard's restart timer armed: a stop cancels it (EXITED -> STOPPED). */
+  readonly restartPending: boolean;
 }
 
 export const INITIAL_SNAPSHOT: ProcessSnapshot = {
@@ -80,6 +82,7 @@ export const INITIAL_SNAPSHOT: ProcessSnapshot = {
   spawnerr: null,
   killing: false,
   shuttingDown: false,
+  restartPending: false,
 };
 
 /** The part of a ProcessConfig the machine reads. */
@@ -266,6 +269,10 @@ export function transition(
 
     case 'shutdown':
       d.s.shuttingDown = true;
+      if (d.s.restartPending) {
+        d.s.restartPending = false;
+        d.effects.push({ type: 'cancel', timer: 'autorestart' });
+      }
       return d.done();
   }
 }
@@ -273,6 +280,7 @@ export function transition(
 /** Subprocess.spawn() up to the fork: reset the per-run fields, enter STARTING, ask for a spawn. */
 function beginStart(d: Draft): Draft {
   d.s.killing = false;
+  d.s.restartPending = false;
   d.s.spawnerr = null;
   d.s.exitstatus = null;
   d.s.laststart = d.now;
@@ -361,7 +369,10 @@ function finish(d: Draft, status: ExitStatus): Draft {
   if (fromRunning && shouldAutorestart(config.autorestart, expected, d.s.shuttingDown)) {
     const delayMs = autorestartDelay(d.s.laststart, now);
     if (delayMs === 0) beginStart(d);
-    else d.schedule('autorestart', delayMs);
+    else {
+      d.s.restartPending = true;
+      d.schedule('autorestart', delayMs);
+    }
   }
   return d;
 }
@@ -410,6 +421,13 @@ function onStop(d: Draft, report: boolean): TransitionResult {
   if (s.state === 'BACKOFF') {
     // No child to signal: BACKOFF -> STOPPED at once, so a long retry series never blocks a stop.
     d.log('debug', `Attempted to kill ${config.name}, which is in BACKOFF state.`);
+    d.to('STOPPED');
+    return d.done();
+  }
+  if (s.state === 'EXITED' && s.restartPending) {
+    // The crash-loop guard holds a restart: the stop cancels it, so the process stays down
+    // (supervisord would answer NOT_RUNNING and restart it on its next tick anyway).
+    d.s.restartPending = false;
     d.to('STOPPED');
     return d.done();
   }
