@@ -7,6 +7,7 @@ import { parseAgentArgs } from './options.js';
 import { daemonize, isDaemonChild, reportToForeground } from './daemonize.js';
 import { describeConfig } from './check-summary.js';
 import { runAgent } from './run.js';
+import { ServerStartError } from '../control/control-server.js';
 import { VERSION } from '../../common/version.js';
 
 const PROG = 'fleet-agent';
@@ -44,6 +45,11 @@ async function main(): Promise<number> {
     return await runAgent({ config: result.config, warnings: result.warnings, reload: load });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof ServerStartError) {
+      // supervisord reports a taken socket or port as a usage error (options.usage: exit 2).
+      reportToForeground(`Error: ${message}\nFor help, use ${PROG} -h\n`);
+      return usageError(message);
+    }
     reportToForeground(`Error: ${message}\n`);
     process.stderr.write(`Error: ${message}\n`);
     return 1;

@@ -1,6 +1,8 @@
 import { VERSION } from '../../common/version.js';
 import { formatDiagnostic } from '../config/load.js';
 import type { Config, ConfigDiagnostic, ConfigResult } from '../config/types.js';
+import type { ControlHost } from '../control/control-host.js';
+import { startControlServer, type ControlServer } from '../control/control-server.js';
 import { Supervisor } from '../engine/supervisor.js';
 import { openActivityLog, type ActivityLog } from '../logs/activity-log.js';
 import { cleanupAutoLogs } from '../logs/auto-log.js';
@@ -38,6 +40,7 @@ class Agent {
   private log!: ActivityLog;
   private pidfile!: Pidfile;
   private supervisor!: Supervisor;
+  private control: ControlServer | null = null;
   private registry!: ChildRegistry;
   private spawner: NativeSpawner | null = null;
   private stopping = false;
@@ -71,18 +74,26 @@ class Agent {
     this.registry = ChildRegistry.open(config.fleet.stateDir, config.file);
     await this.registry.recover(this.log);
     this.spawner = new NativeSpawner();
-    this.boot(config);
+    try {
+      await this.boot(config);
+    } catch (err) {
+      this.spawner.close();
+      this.registry.close();
+      this.log.close();
+      throw err;
+    }
     this.installSignalHandlers();
     this.log.info(`fleet-agent ${VERSION} started with pid ${process.pid}`);
     reportToForeground('ready\n');
     await this.supervisor.start();
   }
 
-  /** Everything that depends on the config: the activity log, the pidfile, the engine. */
-  private boot(config: Config): void {
-    this.pidfile = new Pidfile(config.supervisord.pidfile);
-    const pidError = this.pidfile.write();
-    if (pidError) this.log.critical(pidError);
+  /**
+   * Everything that depends on the config: the engine (its groups and logs), the control
+   * server, then the pidfile, in supervisord's order. If the server cannot be opened (a live
+   * agent on the socket: ServerStartError) the engine is closed again and the error thrown.
+   */
+  private async boot(config: Config): Promise<void> {
     const { childlogdir, identifier, nocleanup } = config.supervisord;
     cleanupAutoLogs(childlogdir, identifier, { nocleanup, logger: this.log });
     this.supervisor = new Supervisor({
@@ -91,6 +102,26 @@ class Agent {
       logger: this.log,
       events: { emit: (event) => this.record(event) },
     });
+    try {
+      this.control = await startControlServer({ config, engine: this.supervisor, host: this.controlHost(), logger: this.log });
+    } catch (err) {
+      await this.supervisor.close();
+      throw err;
+    }
+    this.pidfile = new Pidfile(config.supervisord.pidfile);
+    const pidError = this.pidfile.write();
+    if (pidError) this.log.critical(pidError);
+  }
+
+  /** What the control server may ask of the agent: its state, the config read again, exit and reload. */
+  private controlHost(): ControlHost {
+    return {
+      state: () => (this.stopping ? 'SHUTDOWN' : this.reloading ? 'RESTARTING' : this.supervisor.state),
+      loadConfig: () => this.readConfig(),
+      activityLogPath: () => this.log.path,
+      shutdown: () => void this.shutdown(null),
+      restart: () => void this.reload(null),
+    };
   }
 
   private openLog(config: Config): void {
@@ -128,7 +159,7 @@ class Agent {
 
   private installSignalHandlers(): void {
     for (const signal of EXIT_SIGNALS) process.on(signal, () => void this.shutdown(signal));
-    process.on('SIGHUP', () => void this.reload());
+    process.on('SIGHUP', () => void this.reload('SIGHUP'));
     process.on('SIGUSR2', () => {
       this.log.info('received SIGUSR2 indicating log reopen request');
       this.log.reopen();
@@ -136,13 +167,15 @@ class Agent {
     });
   }
 
-  private async shutdown(signal: string): Promise<void> {
+  /** SIGTERM, SIGINT, SIGQUIT, or the Shutdown RPC (signal null: supervisord logs nothing then). */
+  private async shutdown(signal: string | null): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.log.info(`received ${signal} indicating exit request`);
+    if (signal) this.log.info(`received ${signal} indicating exit request`);
     await this.reloading;
     await this.supervisor.shutdown();
     await this.supervisor.close();
+    await this.control?.close();
     this.spawner?.close();
     this.registry.close();
     this.pidfile.remove();
@@ -153,13 +186,14 @@ class Agent {
   }
 
   /**
-   * SIGHUP: stop every program, read the config again and start over in the same process, as
-   * supervisord does. Unlike supervisord, a config that no longer parses is logged and the
-   * running configuration stays (supervisord would exit).
+   * SIGHUP (or the restart RPC, signal null): stop every program, read the config again and
+   * start over in the same process, as supervisord does; the control server is closed and
+   * opened again with the new config. Unlike supervisord, a config that no longer parses is
+   * logged and the running configuration stays (supervisord would exit).
    */
-  private async reload(): Promise<void> {
+  private async reload(signal: string | null): Promise<void> {
     if (this.stopping || this.reloading) return;
-    this.log.info('received SIGHUP indicating restart request');
+    if (signal) this.log.info(`received ${signal} indicating restart request`);
     const result = this.readConfig();
     if (!result.ok) {
       for (const e of result.errors) this.log.error(`reload refused: ${formatDiagnostic(e)}`);
@@ -169,12 +203,14 @@ class Agent {
     this.reloading = (async () => {
       await this.supervisor.shutdown({ restarting: true });
       await this.supervisor.close();
+      await this.control?.close();
+      this.control = null;
       this.pidfile.remove();
       const old = this.log;
       this.openLog(result.config);
       old.close();
       for (const w of result.warnings) this.log.warn(formatDiagnostic(w));
-      this.boot(result.config);
+      await this.boot(result.config);
       this.log.info(`reloaded ${result.config.file}`);
     })();
     try {
