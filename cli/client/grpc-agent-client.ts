@@ -36,6 +36,9 @@ const CHANNEL_OPTIONS = {
   'grpc.max_send_message_length': -1,
   // A call is not replayed on another connection: start and stop are not idempotent.
   'grpc.enable_retries': 0,
+  // grpc-js shares connections between clients of the same target by default; a client made
+  // after an agent (re)started must not inherit another client's failed connection and backoff.
+  'grpc.use_local_subchannel_pool': 1,
 };
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
