@@ -62,14 +62,17 @@ export class ControlHarness {
   readonly engines = new EngineHarness();
   private readonly servers: ControlServer[] = [];
   private readonly clients: AgentClient[] = [];
+  private sockets = 0;
 
   get dir(): string {
     return this.engines.dir.path;
   }
 
-  /** A Config like the engine harness's, with the socket in the temp dir and the given servers. */
+  /** A Config like the engine harness's, with a socket of its own in the temp dir, or the given servers. */
   config(groups: GroupConfig[], servers: Partial<Pick<Config, 'unixHttpServer' | 'inetHttpServer'>> = {}): Config {
-    return { ...engineConfig(this.dir, groups), ...servers };
+    const file = join(this.dir, `agent-${++this.sockets}.sock`);
+    const unixHttpServer = { file, chmod: 0o700, chown: null, username: null, password: null };
+    return { ...engineConfig(this.dir, groups), unixHttpServer, ...servers };
   }
 
   /** Builds an engine from `config` (autostarted unless start: false) and serves it. */
