@@ -100,6 +100,10 @@ export const respawnScenario: Scenario = {
         current = all[index - 1] as Stamp;
         continue;
       }
+      // The clocks agree to well under 1 ms; a stamp from before the kill is not a respawn.
+      if (next.pid === current.pid || next.ms < killedAt - 1) {
+        throw new Error(`stamp ${index} (pid ${next.pid}) does not come from a respawn after the kill of pid ${current.pid} (${(next.ms - killedAt).toFixed(1)} ms)`);
+      }
       latencies.push(next.ms - killedAt);
       current = next;
       index++;
