@@ -61,7 +61,10 @@ export class Controller {
       if (abort.signal.aborted) return { code: Exit.GENERIC, endsShell: false };
       if (isFleetError(err, 'HOST_UNREACHABLE')) {
         // supervisorctl prints a Python exception here (commands without its connection check).
-        this.io.out(`${this.session.serverurl} ${this.session.unreachable().text}\n`);
+        this.io.out(`${this.session.serverurl} ${this.session.unreachable(err).text}\n`);
+      } else if (isFleetError(err, 'BAD_ADDRESS')) {
+        // A server URL that is neither unix:// nor http://, in supervisorctl's words.
+        this.io.out(`error: <class 'ValueError'>, Unknown protocol for serverurl ${this.session.serverurl}\n`);
       } else {
         this.io.out(describeUnexpected(err));
       }

@@ -30,10 +30,8 @@ export interface SessionOptions {
   connect?: ConnectFn;
 }
 
-// TODO(grpc client): a literal import path once cli/client/grpc-agent-client.ts lands.
-const GRPC_CLIENT = './client/grpc-agent-client.js';
 const defaultConnect: ConnectFn = async (url, auth) => {
-  const { connectAgent } = (await import(GRPC_CLIENT)) as { connectAgent: ConnectFn };
+  const { connectAgent } = await import('./client/grpc-agent-client.js');
   return connectAgent(url, auth);
 };
 
@@ -100,7 +98,7 @@ export class Session {
       }
     } catch (err) {
       if (isFleetError(err, 'HOST_UNREACHABLE')) {
-        const why = this.unreachable();
+        const why = this.unreachable(err);
         io.out(`${this.serverurl} ${why.text}\n`);
         return why.code;
       }
@@ -123,9 +121,11 @@ export class Session {
    * exist is `no such file` (ENOENT, exit 7); anything else is `refused connection`
    * (ECONNREFUSED, exit 4).
    */
-  unreachable(): { text: string; code: number } {
+  unreachable(err?: unknown): { text: string; code: number } {
+    const errno = err instanceof Error ? (err.cause as { code?: unknown } | undefined)?.code : undefined;
     const path = this.serverurl.startsWith('unix://') ? this.serverurl.slice('unix://'.length) : null;
-    if (path !== null && !existsSync(path)) return { text: 'no such file', code: Exit.NOT_RUNNING };
+    const noFile = errno === undefined ? path !== null && !existsSync(path) : errno === 'ENOENT';
+    if (noFile) return { text: 'no such file', code: Exit.NOT_RUNNING };
     return { text: 'refused connection', code: Exit.INSUFFICIENT_PRIVILEGES };
   }
 

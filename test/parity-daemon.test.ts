@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { compare, describeDifference, makeSide, mask, supervisorMissing, type Comparison, type Side } from './helpers/parity.js';
+import { compare, compareAll, describeDifference, makeSide, mask, supervisorMissing, type Comparison, type Side } from './helpers/parity.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const missing = supervisorMissing();
@@ -115,105 +115,93 @@ async function settled(side: Side, expect?: RegExp): Promise<void> {
   );
 }
 
-async function check(t: { diagnostic(msg: string): void }, words: string[], masks: Array<[RegExp, string]> = []): Promise<Comparison> {
-  const c = await compare(sup, fleet, words, { masks });
+/** Differences met in the current test; each test ends by asserting there were none. */
+let pending: string[] = [];
+
+async function check(
+  t: { diagnostic(msg: string): void },
+  words: string[],
+  options: { masks?: Array<[RegExp, string]>; unordered?: boolean } = {},
+): Promise<Comparison> {
+  const c = await compare(sup, fleet, words, options);
   const key = words.join(' ');
   if (KNOWN[key]) {
     t.diagnostic(`deliberate difference (${key}): ${KNOWN[key]}`);
-    assert.equal(c.fleet.code, c.supervisor.code, `exit codes differ for ${key}`);
+    if (c.fleet.code !== c.supervisor.code) pending.push(`exit codes differ for ${key}\n${describeDifference(c)}`);
   } else if (!c.same) {
-    differences.push(describeDifference(c));
-    assert.fail(`fleetctl differs from supervisorctl:\n${describeDifference(c)}`);
+    pending.push(describeDifference(c));
   }
   return c;
+}
+
+/** Lines that change nothing on the daemons, a few at a time. */
+async function checkAll(t: { diagnostic(msg: string): void }, lines: string[][], options: { masks?: Array<[RegExp, string]> } = {}): Promise<void> {
+  await compareAll(lines, (words) => check(t, words, options));
+}
+
+function noDifferences(): void {
+  const found = pending;
+  pending = [];
+  differences.push(...found);
+  assert.equal(found.length, 0, `fleetctl differs from supervisorctl:\n\n${found.join('\n\n')}`);
 }
 
 const opts = { skip: missing ?? false };
 
 test('status: all, names, groups, unknown names, a 42-character name', opts, async (t) => {
-  await check(t, ['status']);
-  await check(t, ['status', 'all']);
-  await check(t, ['status', 'sleeper']);
-  await check(t, ['status', 'sleeper', 'grp:*', 'nosuch', 'nogrp:', 'multi:', 'grp:zz']);
-  await check(t, ['status', 'never']);
-  await check(t, ['status', 'sl*']);
+  await checkAll(t, [['status'], ['status', 'all'], ['status', 'sleeper'], ['status', 'sleeper', 'grp:*', 'nosuch', 'nogrp:', 'multi:', 'grp:zz'],
+    ['status', 'never'], ['status', 'sl*']]);
+  noDifferences();
 });
 
 test('start: names, groups, all, already started, no such file, unknown names, no name', opts, async (t) => {
   await check(t, ['start', 'never', 'sleeper']);
   await check(t, ['start', 'nocmd']);
   await check(t, ['start', 'grp:*']);
-  await check(t, ['start', 'grp:']);
-  await check(t, ['start', 'nogrp:*']);
-  await check(t, ['start', 'sl*']);
-  await check(t, ['start', 'a:b:c']);
-  await check(t, ['start', 'grp:nosuch']);
-  await check(t, ['start']);
-  await check(t, ['status']);
+  await checkAll(t, [['start', 'grp:'], ['start', 'nogrp:*'], ['start', 'sl*'], ['start', 'a:b:c'], ['start', 'grp:nosuch'], ['start'], ['status']]);
+  noDifferences();
 });
 
 test('stop and restart: names, not running, groups, all', opts, async (t) => {
   await check(t, ['stop', 'never']);
-  await check(t, ['stop', 'never', 'never']);
-  await check(t, ['stop', 'nogrp:']);
-  await check(t, ['stop', 'nosuch']);
-  await check(t, ['stop']);
+  await checkAll(t, [['stop', 'never', 'never'], ['stop', 'nogrp:'], ['stop', 'nosuch'], ['stop'], ['restart', 'nogrp:*'], ['restart']]);
   await check(t, ['restart', 'sleeper']);
   await check(t, ['restart', 'grp:*']);
-  await check(t, ['restart', 'nogrp:*']);
-  await check(t, ['restart']);
-  await check(t, ['stop', 'all']);
+  await check(t, ['stop', 'all'], { unordered: true });
   await check(t, ['status']);
   await check(t, ['start', 'all']);
   await Promise.all([settled(sup), settled(fleet)]);
   await check(t, ['status']);
+  noDifferences();
 });
 
 test('signal and pid', opts, async (t) => {
-  await check(t, ['signal', 'HUP', 'sleeper']);
-  await check(t, ['signal', 'HUP', 'never']);
-  await check(t, ['signal', 'BOGUS', 'sleeper']);
-  await check(t, ['signal', 'HUP', 'nogrp:*']);
-  await check(t, ['signal', 'HUP']);
-  await check(t, ['signal']);
-  await check(t, ['pid'], PIDS);
-  await check(t, ['pid', 'sleeper', 'never', 'nosuch', 'grp:*'], PIDS);
-  await check(t, ['pid', 'all'], PIDS);
-  await check(t, ['pid', 'sleeper'], PIDS);
+  await checkAll(t, [['signal', 'HUP', 'sleeper'], ['signal', 'HUP', 'never'], ['signal', 'BOGUS', 'sleeper'], ['signal', 'HUP', 'nogrp:*'],
+    ['signal', 'HUP'], ['signal']]);
+  await checkAll(t, [['pid'], ['pid', 'sleeper', 'never', 'nosuch', 'grp:*'], ['pid', 'all'], ['pid', 'sleeper']], { masks: PIDS });
+  noDifferences();
 });
 
 test('tail, clear and maintail arguments', opts, async (t) => {
-  await check(t, ['tail', 'echoer']);
-  await check(t, ['tail', 'echoer', 'stderr']);
-  await check(t, ['tail', '-3', 'echoer']);
-  await check(t, ['tail', 'nosuch']);
-  await check(t, ['tail', 'grp:*']);
-  await check(t, ['tail']);
-  await check(t, ['tail', '-x', 'echoer']);
-  await check(t, ['tail', 'echoer', 'bogus']);
-  await check(t, ['tail', 'a', 'b', 'c', 'd']);
+  await checkAll(t, [['tail', 'echoer'], ['tail', 'echoer', 'stderr'], ['tail', '-3', 'echoer'], ['tail', 'nosuch'], ['tail', 'grp:*'], ['tail'],
+    ['tail', '-x', 'echoer'], ['tail', 'echoer', 'bogus'], ['tail', 'a', 'b', 'c', 'd'], ['clear'], ['maintail', 'x'], ['maintail', 'a', 'b']]);
   await check(t, ['clear', 'echoer', 'nosuch', 'grp:*']);
   await check(t, ['tail', 'echoer']);
-  await check(t, ['clear']);
-  await check(t, ['maintail', 'x']);
-  await check(t, ['maintail', 'a', 'b']);
+  noDifferences();
 });
 
 test('a crash loop reaches FATAL: spawn error (exit 7), then status exits 3', opts, async (t) => {
   await check(t, ['start', 'crash']);
   await Promise.all([settled(sup, /crash +FATAL/), settled(fleet, /crash +FATAL/)]);
-  await check(t, ['status', 'crash']);
-  await check(t, ['tail', 'crash']);
+  // Not the whole log: how often supervisord respawns a child that dies at once depends on its
+  // 1-second poll (a late tick takes it for RUNNING), so only the last line is compared.
+  await checkAll(t, [['status', 'crash'], ['tail', '-5', 'crash']]);
+  noDifferences();
 });
 
 test('avail, version and bad arguments of the config commands', opts, async (t) => {
-  await check(t, ['avail']);
-  await check(t, ['avail', 'x']);
-  await check(t, ['reread', 'x']);
-  await check(t, ['version']);
-  await check(t, ['version', 'x']);
-  await check(t, ['shutdown', 'x']);
-  await check(t, ['reload', 'x']);
+  await checkAll(t, [['avail'], ['avail', 'x'], ['reread', 'x'], ['version'], ['version', 'x'], ['shutdown', 'x'], ['reload', 'x']]);
+  noDifferences();
 });
 
 test('reread, avail and update after the config changes; add and remove', opts, async (t) => {
@@ -225,10 +213,7 @@ test('reread, avail and update after the config changes; add and remove', opts, 
     writeFileSync(side.config, text);
     appendFileSync(side.config, '\n[program:newp]\ncommand = sleep 1000\nautostart = false\n');
   }
-  await check(t, ['reread']);
-  await check(t, ['avail']);
-  await check(t, ['update', 'nosuch']);
-  await check(t, ['remove', 'sleeper']);
+  await checkAll(t, [['reread'], ['avail'], ['update', 'nosuch'], ['remove', 'sleeper']]);
   await check(t, ['update', 'never']);
   await check(t, ['add', 'never', 'newp', 'nosuch']);
   await check(t, ['update']);
@@ -238,14 +223,14 @@ test('reread, avail and update after the config changes; add and remove', opts, 
   await check(t, ['remove', 'newp', 'nosuch']);
   await check(t, ['add', 'newp']);
   await check(t, ['reread']);
+  noDifferences();
 });
 
 test('shutdown, then every command finds no daemon', opts, async (t) => {
   await check(t, ['shutdown']);
   await waitFor(async () => (await sup.ctl(['pid'])).code !== 0 && (await fleet.ctl(['pid'])).code !== 0, { timeoutMs: 15_000, what: 'both daemons gone' });
-  await check(t, ['status']);
-  await check(t, ['start', 'sleeper']);
-  await check(t, ['shutdown']);
+  await checkAll(t, [['status'], ['start', 'sleeper'], ['shutdown']]);
+  noDifferences();
 });
 
 test('the masks hide only pids, times and paths', opts, () => {

@@ -27,7 +27,7 @@ export const shutdown: Command = {
         return Exit.SUCCESS;
       }
       if (isFleetError(err, 'HOST_UNREACHABLE')) {
-        say(ctx, `ERROR: ${ctx.session.serverurl} ${ctx.session.unreachable().text} (already shut down?)`);
+        say(ctx, `ERROR: ${ctx.session.serverurl} ${ctx.session.unreachable(err).text} (already shut down?)`);
       } else {
         throw err;
       }

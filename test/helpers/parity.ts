@@ -138,11 +138,13 @@ export async function compare(
   sup: Side,
   fleet: Side,
   words: string[],
-  options: { flags?: (side: Side) => string[]; input?: string; masks?: Array<[RegExp, string]> } = {},
+  options: { flags?: (side: Side) => string[]; input?: string; masks?: Array<[RegExp, string]>; unordered?: boolean } = {},
 ): Promise<Comparison> {
+  // Lines whose order is not part of the contract (supervisord reports `stop all` as processes finish).
+  const order = (text: string): string => (options.unordered ? text.split('\n').sort().join('\n') : text);
   const run = async (side: Side): Promise<CtlResult> => {
     const r = await side.ctl(words, { flags: options.flags?.(side), input: options.input });
-    return { stdout: mask(r.stdout, side, options.masks), stderr: mask(r.stderr, side, options.masks), code: r.code };
+    return { stdout: order(mask(r.stdout, side, options.masks)), stderr: mask(r.stderr, side, options.masks), code: r.code };
   };
   const [a, b] = await Promise.all([run(sup), run(fleet)]);
   const same = a.stdout === b.stdout && a.stderr === b.stderr && a.code === b.code;
@@ -153,4 +155,18 @@ export async function compare(
 export function describeDifference(c: Comparison): string {
   const show = (r: CtlResult): string => `exit ${r.code}\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
   return `$ ctl ${c.words.join(' ')}\n-- supervisorctl --\n${show(c.supervisor)}\n-- fleetctl --\n${show(c.fleet)}`;
+}
+
+/** Runs independent comparisons a few at a time (the CLIs are mostly start-up time), in order of the list. */
+export async function compareAll<T>(items: readonly T[], run: (item: T) => Promise<Comparison>, concurrency = 3): Promise<Comparison[]> {
+  const results: Comparison[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await run(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
 }
