@@ -12,6 +12,8 @@ import type { LineSource } from './controller.js';
 export interface TerminalOptions {
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
   output?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Where the password prompt goes: stderr, as Python's getpass falls back to without a tty. */
+  secretPromptOutput?: NodeJS.WritableStream;
   historyFile?: string | null;
   /** Ctrl-C at the terminal (readline takes it from the tty) or SIGINT with a piped stdin. */
   onInterrupt?: () => void;
@@ -55,7 +57,7 @@ export class Terminal implements LineSource {
   }
 
   async readSecret(prompt: string): Promise<string | null> {
-    this.output.write(prompt);
+    (this.options.secretPromptOutput ?? process.stderr).write(prompt);
     this.muted = true;
     try {
       return await this.readLine('');
