@@ -33,6 +33,30 @@ export function findCtlConfig(ctx: CtlConfigContext): string | null {
   return configSearchPaths({ exeDir: ctx.exeDir, cwd: ctx.cwd }).find(ctx.exists ?? existsSync) ?? null;
 }
 
+/** The sections supervisorctl reads values from ([DEFAULT] fills in missing keys). */
+const CTL_SECTIONS: ReadonlySet<string> = new Set(['supervisorctl', 'DEFAULT']);
+
+/**
+ * The lines of `text` that belong to the named sections, the others blanked (so line numbers
+ * stay right). A header is a line that starts with `[`: unindented, it can never continue a
+ * value. With a thousand programs in the file this saves most of the parse (fleetctl's
+ * start-up counts), and a broken line in a [program:x] section is the agent's to report.
+ */
+export function onlySections(text: string, names: ReadonlySet<string>): string {
+  const lines = text.split('\n');
+  let keep = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('[')) {
+      const header = line.replace(/\s[;#].*$/su, '').trimEnd();
+      const close = header.lastIndexOf(']');
+      keep = close > 0 && names.has(header.slice(1, close));
+    }
+    if (!keep) lines[i] = '';
+  }
+  return lines.join('\n');
+}
+
 export function readCtlConfig(
   file: string,
   ctx: CtlConfigContext,
@@ -46,7 +70,7 @@ export function readCtlConfig(
     return { ok: false, message: `could not read config file ${file}` };
   }
   const doc = createIniDocument();
-  const { errors } = readIni(doc, text, path);
+  const { errors } = readIni(doc, onlySections(text, CTL_SECTIONS), path);
   if (errors.length > 0) {
     const e = errors[0]!;
     return { ok: false, message: `${e.file}:${e.line}: ${e.message}` };

@@ -119,3 +119,13 @@ test('-i with an action runs the action (it does not open the shell); -o json is
   assert.deepEqual(o.args, ['status']);
   assert.equal(o.output, 'json');
 });
+
+test('only [supervisorctl] and [DEFAULT] are read: other sections, even broken ones, do not matter', () => {
+  const file = conf(
+    'big.conf',
+    '[DEFAULT]\nprompt = fromdefault\n[program:x]\nthis line is not an option\n[supervisorctl] ; comment\nserverurl = http://a:1\n[program:y]\ncommand = z\n',
+  );
+  const o = run(['-c', file, 'status']);
+  assert.equal(o.serverurl, 'http://a:1');
+  assert.equal(o.prompt, 'fromdefault');
+});
