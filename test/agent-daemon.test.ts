@@ -189,3 +189,28 @@ test('a second agent on the same config refuses to start and says which one runs
   assert.match(second.stderr, new RegExp(`Error: another fleet-agent \\(pid ${first.proc.pid}\\) is running`));
   assert.equal(await first.stop(), 0);
 });
+
+test('an agent whose programs are all stopped keeps running until told to exit', async () => {
+  const t = setup('idle', `[program:manual]\ncommand = %(here)s/loop.sh\nautostart = false\n`);
+  const agent = run(t.conf);
+  await agent.waitForOutput(/fleet-agent .* started with pid/);
+  await waitFor(() => existsSync(t.pidfile), { what: 'the pidfile' });
+  // Nothing holds a pipe open now: an agent with nothing keeping it alive would be gone within
+  // milliseconds. Watching for an exit must time out.
+  await assert.rejects(waitFor(() => agent.proc.exitCode !== null, { timeoutMs: 500, what: 'an exit' }), /timed out/);
+  assert.equal(await agent.stop(), 0);
+});
+
+test('when the only child is killed, the agent restarts it instead of exiting', async () => {
+  const t = setup('only-child', `[program:loop]\ncommand = %(here)s/loop.sh\nstartsecs = 0\nautorestart = true\n`);
+  const start = Date.now();
+  const agent = run(t.conf);
+  await agent.waitForOutput(/success: loop/);
+  const [first] = spawnedPid(agent.output(), 'loop');
+  // A child that lived under 1 s would wait out the crash-loop guard; this one has been up longer.
+  await waitFor(() => agent.output().includes('success: loop') && Date.now() - start >= 1100, { what: 'one second of uptime' });
+  process.kill(first!, 'SIGKILL');
+  await waitFor(() => spawnedPid(agent.output(), 'loop').length === 2, { what: 'the respawn' });
+  assert.equal(agent.proc.exitCode, null);
+  assert.equal(await agent.stop(), 0);
+});

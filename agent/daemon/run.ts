@@ -44,6 +44,13 @@ class Agent {
   private registry!: ChildRegistry;
   private spawner: NativeSpawner | null = null;
   private stopping = false;
+  /**
+   * Keeps the event loop alive while the agent runs. Node does not count signal handlers, and a
+   * moment with no child pipe open (every program stopped, or the only child just died and its
+   * pipes closed before SIGCHLD is handled) would otherwise let the process exit. The interval is
+   * the longest Node allows (24.8 days), so it costs no wake-ups worth counting.
+   */
+  private keepAlive: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | null = null;
   private resolveFinished!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.resolveFinished = resolve));
@@ -84,6 +91,7 @@ class Agent {
     }
     this.installSignalHandlers();
     this.log.info(`fleet-agent ${VERSION} started with pid ${process.pid}`);
+    this.keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     reportToForeground('ready\n');
     await this.supervisor.start();
   }
@@ -182,6 +190,7 @@ class Agent {
     this.log.info('exiting');
     this.log.close();
     for (const s of [...EXIT_SIGNALS, 'SIGHUP', 'SIGUSR2'] as const) process.removeAllListeners(s);
+    clearInterval(this.keepAlive);
     this.resolveFinished(0);
   }
 
@@ -224,6 +233,7 @@ class Agent {
       this.spawner?.close();
       this.registry.close();
       this.log.close();
+      clearInterval(this.keepAlive);
       this.resolveFinished(1);
     }
   }
