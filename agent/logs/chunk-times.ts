@@ -1,12 +1,14 @@
 const INITIAL_CAPACITY = 32;
+const EMPTY = new Float64Array(0);
 
 /**
  * Capture times of recent chunks, against their stream offsets: a bounded ring of
  * (first byte's offset, epoch ms) pairs. A chunk captured in the same millisecond as the one
  * before it adds nothing, so under a flood one entry covers every chunk of that millisecond.
  *
- * The ring starts small and doubles up to `capacity`, so a quiet channel costs a few hundred
- * bytes and a busy one at most 16 bytes per entry. When full, the oldest entry is dropped.
+ * The ring is allocated at the first record, starts small and doubles up to `capacity`, so a
+ * channel that never logs costs nothing, a quiet one a few hundred bytes, and a busy one at most
+ * 16 bytes per entry. When full, the oldest entry is dropped.
  * record() allocates only when the ring grows.
  */
 export class ChunkTimes {
@@ -20,8 +22,8 @@ export class ChunkTimes {
   constructor(capacity = 1024) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
-    this.starts = new Float64Array(Math.min(INITIAL_CAPACITY, capacity));
-    this.times = new Float64Array(this.starts.length);
+    this.starts = EMPTY;
+    this.times = EMPTY;
   }
 
   /** Records that the chunk starting at stream offset `start` was captured at `time`. Offsets never go back. */
@@ -62,7 +64,7 @@ export class ChunkTimes {
   }
 
   private grow(): void {
-    const size = Math.min(this.starts.length * 2, this.capacity);
+    const size = Math.min(Math.max(this.starts.length * 2, INITIAL_CAPACITY), this.capacity);
     const starts = new Float64Array(size);
     const times = new Float64Array(size);
     for (let n = 0; n < this.count; n++) {
