@@ -139,6 +139,9 @@ test('a second agent on a live socket exits 2 with supervisord\'s message; after
       'Shut this program down first before starting supervisord.\nFor help, use fleet-agent -h\n',
   );
   assert.doesNotMatch(readText(join(other, 'agent.log')), /spawned: 'two'/, 'nothing was started');
+  // Daemonized, the foreground copy reports the same text and exit code.
+  const daemonized = await runAgentOnce(['-c', conf2]);
+  assert.deepEqual([daemonized.code, daemonized.stderr], [2, second.stderr]);
   const c = client(`unix://${t.sock}`);
   await pidOf(c, 'one');
   assert.equal(await first.stop('SIGKILL'), 'SIGKILL');

@@ -4,7 +4,7 @@ import { closeSync, writeSync } from 'node:fs';
 
 /** Set in the environment of the background copy of fleet-agent. */
 const DAEMON_CHILD_ENV = 'FLEETVISOR_DAEMON_CHILD';
-/** The background copy reports on this fd whether it started: a line "ready", or an error text. */
+/** The background copy reports on this fd whether it started: a line "ready", or an error text (after `exit N\n` to choose the exit code). */
 const REPORT_FD = 3;
 
 export function isDaemonChild(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -32,8 +32,11 @@ export function daemonize(argv: string[] = process.argv): Promise<number> {
     pipe.on('end', () => {
       child.unref();
       if (report.startsWith('ready\n')) return resolve(0);
+      // A report may start with `exit N` (a usage error is 2, as supervisord's); else it is 1.
+      const code = /^exit (\d+)\n/.exec(report);
+      if (code) report = report.slice(code[0].length);
       process.stderr.write(report || 'Error: fleet-agent exited while starting in the background; run it with -n to see why\n');
-      resolve(1);
+      resolve(code ? Number(code[1]) : 1);
     });
     child.on('error', (err) => {
       process.stderr.write(`Error: could not start fleet-agent in the background: ${err.message}\n`);

@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof ServerStartError) {
       // supervisord reports a taken socket or port as a usage error (options.usage: exit 2).
-      reportToForeground(`Error: ${message}\nFor help, use ${PROG} -h\n`);
+      reportToForeground(`exit 2\nError: ${message}\nFor help, use ${PROG} -h\n`);
       return usageError(message);
     }
     reportToForeground(`Error: ${message}\n`);
