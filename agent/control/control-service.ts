@@ -39,8 +39,6 @@ export interface ControlServiceOptions {
 
 /** The version of Supervisor's XML-RPC API that this API mirrors (getAPIVersion). */
 const API_VERSION = '3.0';
-/** supervisord's logtail starts this many bytes before the end. */
-const DEFAULT_BACKLOG = 1024;
 
 const ok = (ref: ProcessRef): ProcessResult => ({ group: ref.group, name: ref.name, code: 'SUCCESS', description: 'OK' });
 
@@ -144,7 +142,7 @@ export function createControlService(options: ControlServiceOptions): AgentContr
     followLog: serverStream(guard, async function* (req, signal) {
       const path = logPath(req.process, req.channel);
       if (path === null) throw new FleetError('NO_FILE', '');
-      const backlog = req.backlog > 0n ? toNumber(req.backlog) : DEFAULT_BACKLOG;
+      const backlog = Math.max(0, toNumber(req.backlog));
       for await (const chunk of followLogFile(path, { backlog, intervalMs: options.followIntervalMs }, signal)) yield chunk;
     }),
 

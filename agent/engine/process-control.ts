@@ -92,6 +92,26 @@ export function signalRunner(runner: ProcessRunner, signal: SignalName): void {
   if (runner.state === 'UNKNOWN') throw new FleetError('FAILED', `unknown problem sending sig ${runner.config.name} (${pid})`);
 }
 
+/** clearProcessLogs: deletes and reopens both logs; FAILED naming the process if a file cannot be. */
+export function clearRunnerLogs(runner: ProcessRunner): void {
+  try {
+    runner.logs.stdout.clear();
+    runner.logs.stderr?.clear();
+  } catch (err) {
+    throw new FleetError('FAILED', namespec(runner), { cause: err });
+  }
+}
+
+/** clearAllProcessLogs' struct for one process. */
+export function clearResult(runner: ProcessRunner): ProcessResult {
+  try {
+    clearRunnerLogs(runner);
+    return success(runner);
+  } catch (err) {
+    return failure(runner, err as FleetError);
+  }
+}
+
 function success(runner: ProcessRunner): ProcessResult {
   return { name: runner.config.name, group: runner.config.group, code: 'SUCCESS', description: 'OK' };
 }

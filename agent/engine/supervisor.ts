@@ -26,6 +26,8 @@ import { decodeExit } from '../process/exit-status.js';
 import { byGroupThenName, byPriority, DEFAULT_SPAWN_BATCH, paced, priorityWaves } from './ordering.js';
 import {
   checkSignal,
+  clearResult,
+  clearRunnerLogs,
   forEachProcess,
   isNotRunning,
   isRunning,
@@ -335,29 +337,14 @@ export class Supervisor implements AsyncDisposable {
    */
   clearLogs(ref: ProcessRef): void {
     this.assertRunning();
-    const runner = this.runner(ref);
-    try {
-      runner.logs.stdout.clear();
-      runner.logs.stderr?.clear();
-    } catch {
-      throw new FleetError('FAILED', namespec(runner));
-    }
+    clearRunnerLogs(this.runner(ref));
   }
 
   /** clearAllProcessLogs (or one group's): one result per process, in priority order. */
   clearAllLogs(group?: string): ProcessResult[] {
     this.assertRunning();
     const runners = group === undefined ? this.allRunnersByPriority() : this.group(group).runners;
-    return runners.map((runner) => {
-      const { group, name } = runner.config;
-      try {
-        this.clearLogs({ group, name });
-        return { group, name, code: 'SUCCESS', description: 'OK' };
-      } catch (err) {
-        const fault = err instanceof FleetError ? err : new FleetError('FAILED', namespec(runner));
-        return { group, name, code: fault.code, description: fault.faultString };
-      }
-    });
+    return runners.map(clearResult);
   }
 
   /** Reopens every process's logs (SIGUSR2, after an external logrotate). */
