@@ -157,3 +157,16 @@ test('closing the server ends open follows with SHUTDOWN_STATE', async () => {
   await agent.server.close();
   await ended;
 });
+
+test('closing the server cuts off a call still running after the grace period', async () => {
+  const agent = await h.agent(h.config([single(program('slow', `/bin/sh -c 'exec sleep 1000'`, { startsecs: 30, autostart: false }))]));
+  const c = agent.client();
+  const starting = c.start({ process: { group: 'slow', name: 'slow' } }, true);
+  const settled = starting.then(() => 'resolved', (err: unknown) => (isFleetError(err) ? `${err.code} ${err.message}` : String(err)));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const began = Date.now();
+  await agent.server.close(); // the harness's grace period is 500 ms
+  assert.ok(Date.now() - began < 2000, `close took ${Date.now() - began} ms`);
+  assert.equal(await settled, `HOST_UNREACHABLE ${agent.server.urls[0]} closed the connection`);
+  await agent.engine.stopProcess({ group: 'slow', name: 'slow' });
+});

@@ -7,7 +7,8 @@
  * becomes the FleetError's code and the status message its message; UNAUTHENTICATED becomes
  * FAILED `Server requires authentication`; no agent listening becomes HOST_UNREACHABLE at once
  * (calls do not wait for a connection), with supervisorctl's text `<url> no such file` or
- * `<url> refused connection` and, as cause, an Error whose `code` is ENOENT or ECONNREFUSED.
+ * `<url> refused connection` and, as cause, an Error whose `code` is ENOENT or ECONNREFUSED; an
+ * agent that goes away during a call is HOST_UNREACHABLE `<url> closed the connection` (ECONNRESET).
  * A call whose AbortSignal fires is cancelled and rejects with the signal's reason.
  */
 import { credentials, Metadata, status as Status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
@@ -68,11 +69,14 @@ export function toFleetError(err: ServiceError, url: string): FleetError {
   const [fault] = err.metadata?.get(FAULT_METADATA_KEY) ?? [];
   if (typeof fault === 'string' && fault !== '') return new FleetError(toErrorCode(fault), err.details);
   if (err.code === Status.UNAUTHENTICATED) return new FleetError('FAILED', 'Server requires authentication');
-  if (err.code === Status.UNAVAILABLE) {
-    const errno = /\b(ENOENT|ECONNREFUSED|ECONNRESET|EACCES|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(err.details ?? '')?.[1];
-    const text = errno === 'ENOENT' ? 'no such file' : errno === 'ECONNREFUSED' || errno === undefined ? 'refused connection' : errno;
-    const cause = Object.assign(new Error(err.details), { code: errno ?? 'ECONNREFUSED' });
-    return new FleetError('HOST_UNREACHABLE', `${url} ${text}`, { cause });
+  if (err.code === Status.UNAVAILABLE || err.code === Status.CANCELLED) {
+    // CANCELLED reaches here only when the agent cut the call (ours reject with the signal's reason).
+    const details = err.details ?? '';
+    const errno = /\b(ENOENT|ECONNREFUSED|EACCES|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec(details)?.[1];
+    const neverConnected = errno !== undefined || /No connection established/.test(details);
+    const code = errno ?? (neverConnected ? 'ECONNREFUSED' : 'ECONNRESET');
+    const text = code === 'ENOENT' ? 'no such file' : code === 'ECONNREFUSED' ? 'refused connection' : code === 'ECONNRESET' ? 'closed the connection' : code;
+    return new FleetError('HOST_UNREACHABLE', `${url} ${text}`, { cause: Object.assign(new Error(details), { code }) });
   }
   return new FleetError('INTERNAL', err.details || err.message, { cause: err });
 }
