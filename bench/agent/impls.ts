@@ -55,7 +55,7 @@ export function supervisordImpl(): Impl {
   return { name: 'supervisord', command: SUPERVISORD, args: (c) => ['-n', '-c', c], version };
 }
 
-/** fleet-agent from this checkout, run as `node bin/fleet-agent -n -c FILE`. */
+/** fleet-agent from this checkout, run as `bin/fleet-agent -n -c FILE`, so its shebang's node flags apply as for a user. */
 export function fleetAgentImpl(): Impl {
   const root = repoRoot();
   const bin = join(root, 'bin', 'fleet-agent');
@@ -72,5 +72,5 @@ export function fleetAgentImpl(): Impl {
   } catch {
     /* not a git checkout */
   }
-  return { name: 'fleet-agent', command: process.execPath, args: (c) => [bin, '-n', '-c', c], version };
+  return { name: 'fleet-agent', command: bin, args: (c) => ['-n', '-c', c], version };
 }
