@@ -57,6 +57,8 @@ export interface Side {
   ctl(words: string[], options?: { flags?: string[]; input?: string }): Promise<CtlResult>;
   /** The daemon's pid, or null when none runs. */
   daemonPid(): number | null;
+  /** Resolves when the daemon process has exited (at once when none was started). */
+  daemonExited(): Promise<void>;
   stopDaemon(): Promise<void>;
   remove(): void;
 }
@@ -86,12 +88,16 @@ export async function makeSide(name: Side['name'], configText: string, start: bo
     }
   }
   const cli = cliFor(name);
+  const proc = daemon ?? agent?.proc ?? null;
+  const exited: Promise<void> =
+    proc === null || proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : once(proc, 'exit').then(() => undefined);
   const side: Side = {
     name,
     dir: tmp.path,
     config,
     ctl: (words, options = {}) => runCli([...cli, ...(options.flags ?? ['-c', config]), ...words], { cwd: tmp.path, input: options.input }),
     daemonPid: () => daemon?.pid ?? agent?.proc.pid ?? null,
+    daemonExited: () => exited,
     async stopDaemon() {
       if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
         const exited = once(daemon, 'exit');
