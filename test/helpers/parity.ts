@@ -139,6 +139,30 @@ export interface Comparison {
   same: boolean;
 }
 
+/**
+ * supervisord reports the processes of a group (or all) as each one finishes stopping, so the
+ * order of consecutive `x: stopped` lines is not part of the contract: each run of them is sorted.
+ */
+export function sortStopRuns(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let run: string[] = [];
+  const flush = (): void => {
+    out.push(...run.sort());
+    run = [];
+  };
+  for (const line of lines) {
+    if (line.endsWith(': stopped')) {
+      run.push(line);
+    } else {
+      flush();
+      out.push(line);
+    }
+  }
+  flush();
+  return out.join('\n');
+}
+
 /** Runs the same words on both sides at once and compares the masked results. */
 export async function compare(
   sup: Side,
@@ -146,8 +170,7 @@ export async function compare(
   words: string[],
   options: { flags?: (side: Side) => string[]; input?: string; masks?: Array<[RegExp, string]>; unordered?: boolean } = {},
 ): Promise<Comparison> {
-  // Lines whose order is not part of the contract (supervisord reports `stop all` as processes finish).
-  const order = (text: string): string => (options.unordered ? text.split('\n').sort().join('\n') : text);
+  const order = (text: string): string => (options.unordered ? sortStopRuns(text) : text);
   const run = async (side: Side): Promise<CtlResult> => {
     const r = await side.ctl(words, { flags: options.flags?.(side), input: options.input });
     return { stdout: order(mask(r.stdout, side, options.masks)), stderr: mask(r.stderr, side, options.masks), code: r.code };
