@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChildRegistry } from '../agent/daemon/child-registry.js';
 import { isAlive, readProcStat } from '../agent/daemon/proc-stat.js';
-import type { Logger } from '../agent/logs/logger.js';
+import { recordingLogger } from './helpers/recording-logger.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -16,16 +16,6 @@ after(() => {
   dir.remove();
 });
 
-function memoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
-  return {
-    lines,
-    log: (level, m) => void lines.push(`${level} ${m}`),
-    critical: log('CRIT'), error: log('ERRO'), warn: log('WARN'), info: log('INFO'),
-    debug: log('DEBG'), trace: log('TRAC'), blather: log('BLAT'),
-  };
-}
 
 /** A process standing in for a child left behind by a killed agent. */
 function leftover(script: string): ChildProcess {
@@ -38,14 +28,14 @@ test('a child left by a previous run is stopped with its stopsignal before anyth
   const child = leftover('sleep 300');
   const config = join(dir.path, 'a.conf');
   const before = ChildRegistry.open(dir.path, config);
-  await before.recover(memoryLogger());
+  await before.recover(recordingLogger());
   before.recordSpawn({ pid: child.pid!, name: 'web', stopsignal: 'SIGTERM', stopwaitsecs: 5, stopasgroup: false, killasgroup: false });
   // The agent dies here without closing the registry (SIGKILL).
 
-  const logger = memoryLogger();
+  const logger = recordingLogger();
   await ChildRegistry.open(dir.path, config).recover(logger);
   assert.equal(isAlive(child.pid!), false);
-  assert.ok(logger.lines.some((l) => l.includes(`found 'web' (pid ${child.pid}) left running by a previous agent`)));
+  assert.ok(logger.lines.some(([, m]) => m.includes(`found 'web' (pid ${child.pid}) left running by a previous agent`)));
 });
 
 test('a leftover that ignores its stopsignal is killed after stopwaitsecs', async () => {
@@ -53,35 +43,35 @@ test('a leftover that ignores its stopsignal is killed after stopwaitsecs', asyn
   await waitFor(() => readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/SigIgn:\s*0*4000\b/), { what: 'TERM ignored' });
   const config = join(dir.path, 'b.conf');
   const before = ChildRegistry.open(dir.path, config);
-  await before.recover(memoryLogger());
+  await before.recover(recordingLogger());
   before.recordSpawn({ pid: child.pid!, name: 'stubborn', stopsignal: 'SIGTERM', stopwaitsecs: 0.2, stopasgroup: false, killasgroup: true });
 
-  const logger = memoryLogger();
+  const logger = recordingLogger();
   await ChildRegistry.open(dir.path, config).recover(logger);
   assert.equal(isAlive(child.pid!), false);
-  assert.ok(logger.lines.some((l) => l.startsWith('WARN killing leftover')));
+  assert.ok(logger.lines.some(([level, m]) => level === 'warn' && m.startsWith('killing leftover')));
 });
 
 test('a recorded pid now used by another process is never touched', async () => {
   const stranger = leftover('sleep 300');
   const config = join(dir.path, 'c.conf');
   const registry = ChildRegistry.open(dir.path, config);
-  await registry.recover(memoryLogger());
+  await registry.recover(recordingLogger());
   const realStart = readProcStat(stranger.pid!)!.startTime;
   // Journal entry for the same pid but an earlier start time: the pid was reused since.
   writeFileSync(registry.path, `spawn ${stranger.pid} ${Number(realStart) - 1} SIGTERM 1 0 0 old\n`);
-  await ChildRegistry.open(dir.path, config).recover(memoryLogger());
+  await ChildRegistry.open(dir.path, config).recover(recordingLogger());
   assert.equal(isAlive(stranger.pid!), true);
 });
 
 test('an exited child is not stopped again at the next start', async () => {
   const config = join(dir.path, 'd.conf');
   const registry = ChildRegistry.open(dir.path, config);
-  await registry.recover(memoryLogger());
+  await registry.recover(recordingLogger());
   const child = leftover('sleep 300');
   registry.recordSpawn({ pid: child.pid!, name: 'gone', stopsignal: 'SIGTERM', stopwaitsecs: 1, stopasgroup: false, killasgroup: false });
   registry.recordExit(child.pid!);
-  const logger = memoryLogger();
+  const logger = recordingLogger();
   await ChildRegistry.open(dir.path, config).recover(logger);
   assert.equal(isAlive(child.pid!), true);
   assert.deepEqual(logger.lines, []);
@@ -91,10 +81,10 @@ test('a second agent on the same state refuses to start while the first is alive
   const config = join(dir.path, 'e.conf');
   const first = ChildRegistry.open(dir.path, config);
   const other = leftover('sleep 300');
-  await first.recover(memoryLogger());
+  await first.recover(recordingLogger());
   // Pretend the journal belongs to another live agent process.
   writeFileSync(first.path, `agent ${other.pid} ${readProcStat(other.pid!)!.startTime}\n`);
-  await assert.rejects(ChildRegistry.open(dir.path, config).recover(memoryLogger()), /another fleet-agent \(pid \d+\) is running/);
+  await assert.rejects(ChildRegistry.open(dir.path, config).recover(recordingLogger()), /another fleet-agent \(pid \d+\) is running/);
 });
 
 test('different config files keep separate journals', () => {

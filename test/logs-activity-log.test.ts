@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFleetError } from '../common/errors.js';
 import { openActivityLog, type ActivityLogSettings } from '../agent/logs/activity-log.js';
@@ -12,12 +12,7 @@ process.env.TZ = 'Asia/Kolkata';
 const tmp = makeTempDir('fleetvisor-logs-activity-');
 after(() => tmp.remove());
 
-let counter = 0;
-function freshDir(): string {
-  const dir = join(tmp.path, String(++counter));
-  mkdirSync(dir);
-  return dir;
-}
+const freshDir = (): string => tmp.fresh();
 
 /** 2026-11-22 04:32:34.007 UTC, 10:02:34.007 in Kolkata. */
 const T0 = Date.UTC(2026, 10, 22, 4, 32, 34, 7);

@@ -3,35 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cleanupAutoLogs, createAutoLog } from '../agent/logs/auto-log.js';
-import type { Logger } from '../agent/logs/logger.js';
-import type { LogLevel } from '../agent/config/types.js';
 import { makeTempDir } from './helpers/temp-dir.js';
+import { recordingLogger } from './helpers/recording-logger.js';
 
 const tmp = makeTempDir('fleetvisor-logs-auto-');
 after(() => tmp.remove());
 
-let counter = 0;
-function freshDir(): string {
-  const dir = join(tmp.path, String(++counter));
-  mkdirSync(dir);
-  return dir;
-}
+const freshDir = (): string => tmp.fresh();
 
-function recordingLogger(): Logger & { lines: Array<[LogLevel, string]> } {
-  const lines: Array<[LogLevel, string]> = [];
-  const log = (level: LogLevel, message: string): void => void lines.push([level, message]);
-  return {
-    lines,
-    log,
-    critical: (m) => log('critical', m),
-    error: (m) => log('error', m),
-    warn: (m) => log('warn', m),
-    info: (m) => log('info', m),
-    debug: (m) => log('debug', m),
-    trace: (m) => log('trace', m),
-    blather: (m) => log('blather', m),
-  };
-}
 
 test('an AUTO log is named <procname>-<channel>---<identifier>-<8 random chars>.log and created empty, mode 0600', () => {
   const dir = freshDir();

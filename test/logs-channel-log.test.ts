@@ -2,42 +2,22 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createChannelLog } from '../agent/logs/channel-log.js';
 import type { Logger } from '../agent/logs/logger.js';
 import { RotatingFile } from '../agent/logs/rotating-file.js';
 import type { CapturedChunk, ChannelLog } from '../agent/logs/types.js';
-import type { LogLevel } from '../agent/config/types.js';
 import { makeTempDir } from './helpers/temp-dir.js';
+import { recordingLogger } from './helpers/recording-logger.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const tmp = makeTempDir('fleetvisor-logs-channel-');
 after(() => tmp.remove());
 
-let counter = 0;
-function freshDir(): string {
-  const dir = join(tmp.path, String(++counter));
-  mkdirSync(dir);
-  return dir;
-}
+const freshDir = (): string => tmp.fresh();
 
-function recordingLogger(): Logger & { lines: Array<[LogLevel, string]> } {
-  const lines: Array<[LogLevel, string]> = [];
-  const log = (level: LogLevel, message: string): void => void lines.push([level, message]);
-  return {
-    lines,
-    log,
-    critical: (m) => log('critical', m),
-    error: (m) => log('error', m),
-    warn: (m) => log('warn', m),
-    info: (m) => log('info', m),
-    debug: (m) => log('debug', m),
-    trace: (m) => log('trace', m),
-    blather: (m) => log('blather', m),
-  };
-}
 
 /** A child that writes each hex-encoded part to stdout, pausing `gapMs` between parts. */
 function childWriting(parts: Buffer[], stdout: 'pipe' | number, gapMs = 0) {

@@ -5,37 +5,18 @@ import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { isFleetError } from '../common/errors.js';
-import type { ChannelConfig, LogFileSetting, LogLevel, ProcessConfig } from '../agent/config/types.js';
+import type { ChannelConfig, LogFileSetting, ProcessConfig } from '../agent/config/types.js';
 import type { Logger } from '../agent/logs/logger.js';
 import { openProcessLogs, type ProcessLogsOptions } from '../agent/logs/process-logs.js';
 import type { ChannelLog } from '../agent/logs/types.js';
 import { makeTempDir } from './helpers/temp-dir.js';
+import { recordingLogger } from './helpers/recording-logger.js';
 
 const tmp = makeTempDir('fleetvisor-logs-process-');
 after(() => tmp.remove());
 
-let counter = 0;
-function freshDir(): string {
-  const dir = join(tmp.path, String(++counter));
-  mkdirSync(dir);
-  return dir;
-}
+const freshDir = (): string => tmp.fresh();
 
-function recordingLogger(): Logger & { lines: Array<[LogLevel, string]> } {
-  const lines: Array<[LogLevel, string]> = [];
-  const log = (level: LogLevel, message: string): void => void lines.push([level, message]);
-  return {
-    lines,
-    log,
-    critical: (m) => log('critical', m),
-    error: (m) => log('error', m),
-    warn: (m) => log('warn', m),
-    info: (m) => log('info', m),
-    debug: (m) => log('debug', m),
-    trace: (m) => log('trace', m),
-    blather: (m) => log('blather', m),
-  };
-}
 
 function channel(logfile: LogFileSetting, maxbytes = 50 * 1024 * 1024, backups = 10): ChannelConfig {
   return { logfile, maxbytes, backups, captureMaxbytes: 0, eventsEnabled: false, syslog: false };

@@ -9,13 +9,8 @@ import { makeTempDir } from './helpers/temp-dir.js';
 const tmp = makeTempDir('fleetvisor-logs-rotating-');
 after(() => tmp.remove());
 
-let counter = 0;
 /** A fresh directory per test, so file names can stay short. */
-function freshDir(): string {
-  const dir = join(tmp.path, String(++counter));
-  mkdirSync(dir);
-  return dir;
-}
+const freshDir = (): string => tmp.fresh();
 
 function read(path: string): string {
   return readFileSync(path, 'latin1');
