@@ -11,6 +11,7 @@ import { openProcessLogs, type ProcessLogsOptions } from '../agent/logs/process-
 import type { ChannelLog } from '../agent/logs/types.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { recordingLogger } from './helpers/recording-logger.js';
+import { program } from './helpers/process-config.js';
 
 const tmp = makeTempDir('fleetvisor-logs-process-');
 after(() => tmp.remove());
@@ -27,35 +28,7 @@ const NONE: LogFileSetting = { kind: 'none' };
 const file = (path: string): LogFileSetting => ({ kind: 'file', path });
 
 /** A [program:web] process with supervisord's defaults. */
-function processConfig(overrides: Partial<ProcessConfig> = {}): ProcessConfig {
-  return {
-    name: 'web',
-    group: 'web',
-    programName: 'web',
-    processNum: 0,
-    command: '/bin/true',
-    priority: 999,
-    autostart: true,
-    startsecs: 1,
-    startretries: 3,
-    autorestart: 'unexpected',
-    exitcodes: [0],
-    stopsignal: 'SIGTERM',
-    stopwaitsecs: 10,
-    stopasgroup: false,
-    killasgroup: false,
-    user: null,
-    redirectStderr: false,
-    stdout: channel(AUTO),
-    stderr: channel(AUTO),
-    environment: null,
-    directory: null,
-    umask: null,
-    serverurl: 'AUTO',
-    location: { file: '/etc/supervisord.conf', line: 1, section: 'program:web' },
-    ...overrides,
-  };
-}
+const processConfig = (overrides: Partial<ProcessConfig> = {}): ProcessConfig => program('web', '/bin/true', overrides);
 
 function options(childlogdir: string, config: ProcessConfig, extra: Partial<ProcessLogsOptions['settings']> = {}, logger: Logger = recordingLogger()): ProcessLogsOptions {
   return { config, settings: { childlogdir, identifier: 'supervisor', stripAnsi: false, loglevel: 'info', ...extra }, logger };
