@@ -117,7 +117,7 @@ test('SIGHUP re-reads the config and starts over in the same process', async () 
   agent.proc.kill('SIGHUP');
   await agent.waitForOutput(/success: added entered RUNNING state/);
   assert.match(agent.output(), /received SIGHUP indicating restart request/);
-  assert.equal(spawnedPid(agent.output(), 'loop').length, 2, 'loop was stopped and started again');
+  await waitFor(() => spawnedPid(agent.output(), 'loop').length === 2, { what: 'loop stopped and started again' });
   assert.equal(readFileSync(t.pidfile, 'utf8'), `${agent.proc.pid}\n`);
   assert.equal(await agent.stop(), 0);
 });
