@@ -168,9 +168,10 @@ export async function compare(
   sup: Side,
   fleet: Side,
   words: string[],
-  options: { flags?: (side: Side) => string[]; input?: string; masks?: Array<[RegExp, string]>; unordered?: boolean } = {},
+  options: { flags?: (side: Side) => string[]; input?: string; masks?: Array<[RegExp, string]>; unordered?: 'stop-runs' | 'lines' } = {},
 ): Promise<Comparison> {
-  const order = (text: string): string => (options.unordered ? sortStopRuns(text) : text);
+  const order = (text: string): string =>
+    options.unordered === 'stop-runs' ? sortStopRuns(text) : options.unordered === 'lines' ? text.split('\n').sort().join('\n') : text;
   const run = async (side: Side): Promise<CtlResult> => {
     const r = await side.ctl(words, { flags: options.flags?.(side), input: options.input });
     return { stdout: order(mask(r.stdout, side, options.masks)), stderr: mask(r.stderr, side, options.masks), code: r.code };
