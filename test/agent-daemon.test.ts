@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../agent/daemon/proc-stat.js';
 import { makeTempDir } from './helpers/temp-dir.js';
@@ -211,6 +211,18 @@ test('when the only child is killed, the agent restarts it instead of exiting', 
   await waitFor(() => agent.output().includes('success: loop') && Date.now() - start >= 1100, { what: 'one second of uptime' });
   process.kill(first!, 'SIGKILL');
   await waitFor(() => spawnedPid(agent.output(), 'loop').length === 2, { what: 'the respawn' });
+  assert.equal(agent.proc.exitCode, null);
+  assert.equal(await agent.stop(), 0);
+});
+
+test('a log that cannot be reopened on SIGUSR2 is reported and the agent keeps supervising', async () => {
+  const t = setup('reopen-fails', `[program:talker]\ncommand = /bin/sh -c 'while :; do echo tick; sleep 0.05; done'\nstdout_logfile = %(here)s/sub/talker.log\nstartsecs = 0\n`);
+  mkdirSync(join(t.dir, 'sub'));
+  const agent = run(t.conf);
+  await agent.waitForOutput(/success: talker/);
+  rmSync(join(t.dir, 'sub'), { recursive: true });
+  agent.proc.kill('SIGUSR2');
+  await agent.waitForOutput(/ERRO could not reopen the logs of talker: .*talker\.log/);
   assert.equal(agent.proc.exitCode, null);
   assert.equal(await agent.stop(), 0);
 });

@@ -52,7 +52,13 @@ export async function placeUnixSocket(
   const { path } = settings;
   const temp = `${path}.${process.pid}`;
   unlinkQuietly(temp);
-  await listen(temp);
+  // Bind under a private umask: between bind and chmod nobody else may connect.
+  const umask = process.umask(0o077);
+  try {
+    await listen(temp);
+  } finally {
+    process.umask(umask);
+  }
   try {
     chmodSync(temp, settings.mode);
     for (let attempt = 1; ; attempt++) {

@@ -24,6 +24,8 @@ interface StoredChild extends ChildRecord {
 /** The journal is rewritten with only the live children once it grows past this. */
 const COMPACT_AT_BYTES = 1024 * 1024;
 const POLL_MS = 20;
+/** How long a leftover may take to die after SIGKILL before the agent starts anyway. */
+const SIGKILL_WAIT_MS = 10_000;
 
 /**
  * Records the agent's children in state_dir, so that an agent killed with SIGKILL finds the
@@ -172,7 +174,14 @@ export class ChildRegistry {
     if (isAlive(child.pid, child.startTime)) {
       logger.warn(`killing leftover '${child.name}' (pid ${child.pid}) with SIGKILL`);
       send('SIGKILL', child.killasgroup);
-      while (isAlive(child.pid, child.startTime)) await sleep(POLL_MS, undefined, { signal });
+      // A process in uninterruptible sleep (D state) may outlive SIGKILL for a while: do not
+      // hold the agent's start forever for it.
+      const killDeadline = Date.now() + SIGKILL_WAIT_MS;
+      while (isAlive(child.pid, child.startTime) && Date.now() < killDeadline) await sleep(POLL_MS, undefined, { signal });
+      if (isAlive(child.pid, child.startTime)) {
+        logger.critical(`leftover '${child.name}' (pid ${child.pid}) survived SIGKILL for ${SIGKILL_WAIT_MS / 1000} s; starting anyway`);
+        return;
+      }
     }
     logger.info(`stopped leftover '${child.name}' (pid ${child.pid})`);
   }

@@ -44,6 +44,7 @@ class Agent {
   private registry!: ChildRegistry;
   private spawner: NativeSpawner | null = null;
   private stopping = false;
+  private tornDown = false;
   /**
    * Keeps the event loop alive while the agent runs. Node does not count signal handlers, and a
    * moment with no child pipe open (every program stopped, or the only child just died and its
@@ -168,11 +169,18 @@ class Agent {
   private installSignalHandlers(): void {
     for (const signal of EXIT_SIGNALS) process.on(signal, () => void this.shutdown(signal));
     process.on('SIGHUP', () => void this.reload('SIGHUP'));
-    process.on('SIGUSR2', () => {
-      this.log.info('received SIGUSR2 indicating log reopen request');
+    process.on('SIGUSR2', () => this.reopenLogs());
+  }
+
+  /** SIGUSR2: reopen every log. A file that cannot be reopened is logged; the old one stays in use. */
+  private reopenLogs(): void {
+    this.log.info('received SIGUSR2 indicating log reopen request');
+    try {
       this.log.reopen();
-      this.supervisor.reopenLogs();
-    });
+    } catch (err) {
+      this.log.error(`could not reopen the activity log: ${message(err)}`);
+    }
+    for (const failure of this.supervisor.reopenLogs()) this.log.error(failure);
   }
 
   /** SIGTERM, SIGINT, SIGQUIT, or the Shutdown RPC (signal null: supervisord logs nothing then). */
@@ -180,18 +188,33 @@ class Agent {
     if (this.stopping) return;
     this.stopping = true;
     if (signal) this.log.info(`received ${signal} indicating exit request`);
-    await this.reloading;
-    await this.supervisor.shutdown();
-    await this.supervisor.close();
-    await this.control?.close();
+    let code = 0;
+    try {
+      await this.reloading?.catch(() => {});
+      await this.supervisor.shutdown();
+      await this.supervisor.close();
+      await this.control?.close();
+      this.pidfile.remove();
+      this.log.info('exiting');
+    } catch (err) {
+      code = 1;
+      this.log.critical(`shutdown failed: ${message(err)}`);
+    } finally {
+      this.teardown(code);
+    }
+  }
+
+  /** The last step of every exit path: releases what lives as long as the process. Idempotent. */
+  private teardown(code: number): void {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    this.stopping = true;
     this.spawner?.close();
     this.registry.close();
-    this.pidfile.remove();
-    this.log.info('exiting');
     this.log.close();
     for (const s of [...EXIT_SIGNALS, 'SIGHUP', 'SIGUSR2'] as const) process.removeAllListeners(s);
     clearInterval(this.keepAlive);
-    this.resolveFinished(0);
+    this.resolveFinished(code);
   }
 
   /**
@@ -203,7 +226,13 @@ class Agent {
   private async reload(signal: string | null): Promise<void> {
     if (this.stopping || this.reloading) return;
     if (signal) this.log.info(`received ${signal} indicating restart request`);
-    const result = this.readConfig();
+    let result: ConfigResult;
+    try {
+      result = this.readConfig();
+    } catch (err) {
+      this.log.error(`reload refused: ${message(err)}`);
+      return;
+    }
     if (!result.ok) {
       for (const e of result.errors) this.log.error(`reload refused: ${formatDiagnostic(e)}`);
       this.log.error('the configuration was not reloaded; the running configuration stays');
@@ -229,12 +258,12 @@ class Agent {
     } catch (err) {
       // The old engine is gone and the new one could not be built: exit rather than sit idle.
       this.reloading = null;
-      this.log.critical(`reload failed, exiting: ${err instanceof Error ? err.message : String(err)}`);
-      this.spawner?.close();
-      this.registry.close();
-      this.log.close();
-      clearInterval(this.keepAlive);
-      this.resolveFinished(1);
+      this.log.critical(`reload failed, exiting: ${message(err)}`);
+      this.teardown(1);
     }
   }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -105,6 +105,7 @@ export class Supervisor implements AsyncDisposable {
   private mood: SupervisorState = 'RUNNING';
   private shutdownDone: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
+  private readonly unsubscribeExits: () => void;
 
   /**
    * Creates every group of the config and opens its logs (AUTO files are created now, as
@@ -130,7 +131,7 @@ export class Supervisor implements AsyncDisposable {
       for (const group of this.groups.values()) void group.close();
       throw err;
     }
-    options.spawner.onExit((pid, status) => this.onExit(pid, status));
+    this.unsubscribeExits = options.spawner.onExit((pid, status) => this.onExit(pid, status));
   }
 
   get state(): SupervisorState {
@@ -347,9 +348,18 @@ export class Supervisor implements AsyncDisposable {
     return runners.map(clearResult);
   }
 
-  /** Reopens every process's logs (SIGUSR2, after an external logrotate). */
-  reopenLogs(): void {
-    for (const runner of this.allRunners()) runner.logs.reopen();
+  /** Reopens every process's logs (SIGUSR2, after an external logrotate); returns a message per log that could not be reopened. */
+  reopenLogs(): string[] {
+    const failures: string[] = [];
+    for (const runner of this.allRunners()) {
+      try {
+        runner.logs.reopen();
+      } catch (err) {
+        // The old file stays in use; the others are still reopened.
+        failures.push(`could not reopen the logs of ${namespec(runner)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return failures;
   }
 
   /**
@@ -377,6 +387,7 @@ export class Supervisor implements AsyncDisposable {
    */
   close(): Promise<void> {
     if (!this.closing) {
+      this.unsubscribeExits();
       this.lifetime.abort(new FleetError('SHUTDOWN_STATE', 'the engine is closed'));
       this.closing = Promise.all([...this.groups.values()].map((g) => g.close())).then(() => undefined);
     }
@@ -440,8 +451,13 @@ export class Supervisor implements AsyncDisposable {
   private onExit(pid: number, status: ExitStatus): void {
     if (this.closing) return;
     const runner = this.pids.get(pid);
-    if (runner) runner.handleExit(pid, status);
-    else this.options.logger.info(`reaped unknown pid ${pid} (${decodeExit(status).text})`);
+    try {
+      if (runner) runner.handleExit(pid, status);
+      else this.options.logger.info(`reaped unknown pid ${pid} (${decodeExit(status).text})`);
+    } catch (err) {
+      // Never let one process's failure escape into the SIGCHLD handler.
+      this.options.logger.critical(`handling the exit of pid ${pid} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
   }
 
   private assertRunning(): void {

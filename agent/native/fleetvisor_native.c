@@ -233,6 +233,7 @@ static int make_pipe(int fds[2])
     fds[i] = moved;
     if (moved == -1) {
       if (fds[1 - i] >= 0) close(fds[1 - i]);
+      fds[1 - i] = -1; /* the caller's cleanup must not close that number again */
       return err;
     }
   }

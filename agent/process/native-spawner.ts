@@ -183,8 +183,12 @@ export class NativeSpawner implements Spawner, Disposable {
     return child;
   }
 
-  onExit(listener: ExitListener): void {
+  onExit(listener: ExitListener): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   kill(pid: number, signal: SignalName, group: boolean): string | null {
@@ -213,7 +217,6 @@ export class NativeSpawner implements Spawner, Disposable {
    */
   private reapAll(): void {
     if (this.closed) return;
-    let firstError: unknown;
     for (const [pid, code, signal, coreDumped] of native.reap()) {
       const child = this.children.get(pid);
       if (child) {
@@ -224,14 +227,15 @@ export class NativeSpawner implements Spawner, Disposable {
         signal === null
           ? { code: code ?? 0, signal: null, coreDumped: false }
           : { code: null, signal: signalName(signal), coreDumped };
-      for (const listener of this.listeners) {
+      for (const listener of [...this.listeners]) {
         try {
           listener(pid, status);
         } catch (err) {
-          firstError ??= err;
+          // This runs as the SIGCHLD handler: a throw here would be an uncaught exception that
+          // takes the agent down with its children still running. Report it and go on.
+          process.emitWarning(`exit listener failed for pid ${pid}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         }
       }
     }
-    if (firstError !== undefined) throw firstError;
   }
 }

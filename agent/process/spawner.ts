@@ -57,7 +57,11 @@ export interface Spawner {
   /** Spawns synchronously; throws a FleetError (SPAWN_ERROR) when the OS refuses (EAGAIN, EMFILE...). */
   spawn(req: SpawnRequest): ChildHandle;
   /** Called once per reaped child, when Node sees SIGCHLD; never on a polling tick. */
-  onExit(listener: (pid: number, status: ExitStatus) => void): void;
+  /**
+   * Returns the unsubscribe function. A listener that throws does not stop the others; its error
+   * is reported as a process warning (listeners are expected to handle their own errors).
+   */
+  onExit(listener: (pid: number, status: ExitStatus) => void): () => void;
   /** Send a signal to a pid, or to its whole process group when `group` is true. Returns the errno code on failure ('ESRCH'...). */
   kill(pid: number, signal: SignalName, group: boolean): string | null;
   /** Stops listening for SIGCHLD. Idempotent. */

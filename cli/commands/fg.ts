@@ -59,8 +59,8 @@ async function attach(ctx: CommandContext, process: ProcessName, rawName: string
       stream(streamCtx, ctx.io, { process, channel, path: `/logtail/${rawName}/${channel}` }).catch(() => false),
     ),
   );
-  const client = await ctx.session.client();
   try {
+    const client = await ctx.session.client();
     for (;;) {
       const line = await ctx.readLine('', done.signal);
       if (line === null) break;
