@@ -11,6 +11,7 @@
  * up as written and answers `web*: ERROR (no such process)`.
  */
 import type { ProcessName, ProcessTarget } from './client/agent-client.js';
+import { formatNamespec } from '../common/namespec.js';
 
 export interface Namespec {
   /** The word as the user typed it. */
@@ -33,8 +34,7 @@ export function splitNamespec(raw: string): Namespec {
  * name reads `None`, as Python formats it (`clear g:*` prints `g:None: ERROR (no such process)`).
  */
 export function makeNamespec(group: string, process: string | null): string {
-  const name = process ?? 'None';
-  return group === name ? name : `${group}:${name}`;
+  return formatNamespec(group, process ?? 'None');
 }
 
 /** The display name of a process. */

@@ -30,6 +30,9 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/** The gRPC trailing-metadata key that carries an ErrorCode across the wire (agent and controller APIs). */
+export const FAULT_METADATA_KEY = 'fleet-fault';
+
 export class FleetError extends Error {
   constructor(
     readonly code: ErrorCode,

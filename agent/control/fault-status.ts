@@ -5,9 +5,8 @@
  * gRPC tooling (grpcurl, dashboards) and follows the usual meaning of each status.
  */
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
-import { FleetError, type ErrorCode } from '../../common/errors.js';
+import { FAULT_METADATA_KEY, FleetError, type ErrorCode } from '../../common/errors.js';
 
-export const FAULT_METADATA_KEY = 'fleet-fault';
 
 const STATUS_OF: Record<ErrorCode, Status> = {
   UNKNOWN_METHOD: Status.UNIMPLEMENTED,

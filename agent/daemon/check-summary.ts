@@ -1,4 +1,5 @@
 import type { Config } from '../config/types.js';
+import { formatNamespec } from '../../common/namespec.js';
 
 /**
  * The text `fleet-agent --check` prints for a valid config: the files read and one line per
@@ -14,7 +15,7 @@ export function describeConfig(config: Config): string {
   ];
   if (processes.length > 0) {
     const rows = processes.map(({ g, p }) => [
-      g.name === p.name ? p.name : `${g.name}:${p.name}`,
+      formatNamespec(g.name, p.name),
       g.kind,
       `${g.priority}:${p.priority}`,
       p.autostart ? 'auto' : 'manual',

@@ -14,6 +14,7 @@ import { ChildRegistry } from './child-registry.js';
 import { isDaemonChild, reportToForeground } from './daemonize.js';
 import { Pidfile } from './pidfile.js';
 import { ensureRlimits } from './rlimits.js';
+import { formatNamespec } from '../../common/namespec.js';
 
 export interface RunOptions {
   config: Config;
@@ -143,7 +144,7 @@ class Agent {
       const p = this.supervisor.getProcessConfig({ group: event.group, name: event.name });
       this.registry.recordSpawn({
         pid: event.pid,
-        name: event.group === event.name ? event.name : `${event.group}:${event.name}`,
+        name: formatNamespec(event.group, event.name),
         stopsignal: p.stopsignal,
         stopwaitsecs: p.stopwaitsecs,
         stopasgroup: p.stopasgroup,

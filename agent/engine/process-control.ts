@@ -13,11 +13,11 @@ import type { ProcessRunner } from '../process/process-runner.js';
 import type { Rejection } from '../process/state-machine.js';
 import { paced } from './ordering.js';
 import { waitForStart, waitForStopped } from './waits.js';
+import { formatNamespec } from '../../common/namespec.js';
 
 /** `name` when the process is alone in a group of the same name, else `group:name` (make_namespec). */
 export function namespec(runner: ProcessRunner): string {
-  const { group, name } = runner.config;
-  return group === name ? name : `${group}:${name}`;
+  return formatNamespec(runner.config.group, runner.config.name);
 }
 
 function refused(runner: ProcessRunner, rejection: Rejection): FleetError {

@@ -42,6 +42,7 @@ import {
 import { planGroupUpdate } from './group-update.js';
 import { ProcessGroup } from './process-group.js';
 import { shutdownGroups } from './shutdown.js';
+import { formatNamespec } from '../../common/namespec.js';
 
 export type { WaitOptions } from './process-control.js';
 
@@ -474,7 +475,7 @@ export class Supervisor implements AsyncDisposable {
 
   private runner(ref: ProcessRef): ProcessRunner {
     const runner = this.groups.get(ref.group)?.get(ref.name);
-    if (!runner) throw new FleetError('BAD_NAME', ref.group === ref.name ? ref.name : `${ref.group}:${ref.name}`);
+    if (!runner) throw new FleetError('BAD_NAME', formatNamespec(ref.group, ref.name));
     return runner;
   }
 

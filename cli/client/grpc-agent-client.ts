@@ -12,7 +12,7 @@
  * A call whose AbortSignal fires is cancelled and rejects with the signal's reason.
  */
 import { credentials, Metadata, status as Status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
-import { FleetError } from '../../common/errors.js';
+import { FAULT_METADATA_KEY, FleetError } from '../../common/errors.js';
 import type { GroupUpdate } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
 import { AgentControlServiceClient } from '../../proto/gen/fleet/v1/agent_control.js';
@@ -29,7 +29,6 @@ import type {
 } from './agent-client.js';
 import { fromProtoGroupUpdate, fromProtoProcessInfo, fromProtoResult, toErrorCode, toProtoChannel, toProtoTarget } from './proto-convert.js';
 
-const FAULT_METADATA_KEY = 'fleet-fault';
 
 const CHANNEL_OPTIONS = {
   // Log reads can be as large as the log; the agent is trusted.
