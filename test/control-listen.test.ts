@@ -5,9 +5,10 @@ import { existsSync, linkSync, statSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { isFleetError, type ErrorCode } from '../common/errors.js';
+import { isFleetError } from '../common/errors.js';
 import type { Config } from '../agent/config/types.js';
 import { startControlServer, ServerStartError } from '../agent/control/control-server.js';
+import { rejectsWith } from './helpers/fleet-error.js';
 import { ControlHarness, FakeHost } from './helpers/control-harness.js';
 import { MemoryLogger, program, single } from './helpers/engine-harness.js';
 
@@ -22,15 +23,6 @@ function unix(name: string, extra: Partial<NonNullable<Config['unixHttpServer']>
   return { file: join(h.dir, name), chmod: 0o700, chown: null, username: null, password: null, ...extra };
 }
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode, message: string | RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(isFleetError(err), `expected a FleetError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
 
 /** A socket file that nothing listens on: the inode of a closed listener, kept by a second link. */
 async function staleSocket(path: string): Promise<void> {
@@ -61,7 +53,7 @@ test('the socket gets the configured mode and owner, and closing the server remo
 test('a stale socket file is unlinked with supervisord\'s note on stderr and replaced', async () => {
   const path = join(h.dir, 'stale.sock');
   await staleSocket(path);
-  await rejects(h.client(`unix://${path}`).getState(), 'HOST_UNREACHABLE', `unix://${path} refused connection`);
+  await rejectsWith(h.client(`unix://${path}`).getState(), 'HOST_UNREACHABLE', `unix://${path} refused connection`);
   const agent = await h.agent(h.config([], { unixHttpServer: unix('stale.sock') }));
   assert.deepEqual(agent.stderr, [`Unlinking stale socket ${path}\n`]);
   assert.equal((await agent.client().getState()).state, 'RUNNING');
@@ -111,17 +103,17 @@ test('with a username and password every call needs them; a {SHA} password is co
   assert.deepEqual(agent.logger.messages('critical'), [], 'no warning when authentication is on');
   const [tcp, sock] = [agent.server.urls.find((u) => u.startsWith('http'))!, agent.server.urls.find((u) => u.startsWith('unix'))!];
   const refused = 'Server requires authentication';
-  await rejects(h.client(sock).getState(), 'FAILED', refused);
-  await rejects(h.client(sock, { username: 'admin', password: 'wrong' }).getState(), 'FAILED', refused);
-  await rejects(h.client(sock, { username: 'other', password: 's3cret' }).getState(), 'FAILED', refused);
-  await rejects(h.client(sock, { username: 'admin', password: sha }).listProcesses(), 'FAILED', refused);
+  await rejectsWith(h.client(sock).getState(), 'FAILED', refused);
+  await rejectsWith(h.client(sock, { username: 'admin', password: 'wrong' }).getState(), 'FAILED', refused);
+  await rejectsWith(h.client(sock, { username: 'other', password: 's3cret' }).getState(), 'FAILED', refused);
+  await rejectsWith(h.client(sock, { username: 'admin', password: sha }).listProcesses(), 'FAILED', refused);
   assert.equal((await h.client(sock, { username: 'admin', password: 's3cret' }).getState()).state, 'RUNNING');
   // Each server checks its own section's credentials.
-  await rejects(h.client(tcp, { username: 'admin', password: 's3cret' }).getState(), 'FAILED', refused);
+  await rejectsWith(h.client(tcp, { username: 'admin', password: 's3cret' }).getState(), 'FAILED', refused);
   assert.equal((await h.client(tcp, { username: 'ops', password: 'plain' }).listProcesses()).length, 1);
   // Streams are checked too.
   const follow = h.client(sock).followLog({ process: { group: 'loop', name: 'loop' }, channel: 'stdout', backlog: 10 }, new AbortController().signal);
-  await rejects((async () => { for await (const _ of follow) assert.fail('no data without credentials'); })(), 'FAILED', refused);
+  await rejectsWith((async () => { for await (const _ of follow) assert.fail('no data without credentials'); })(), 'FAILED', refused);
 });
 
 test('no agent at the URL is HOST_UNREACHABLE at once, in supervisorctl\'s words', async () => {
@@ -152,7 +144,7 @@ test('closing the server ends open follows with SHUTDOWN_STATE', async () => {
   const agent = await h.agent(h.config([single(program('quiet', `/bin/sh -c 'exec sleep 1000'`, { startsecs: 0 }))], { unixHttpServer: unix('close.sock') }));
   const c = agent.client();
   const follow = c.followLog({ process: { group: 'quiet', name: 'quiet' }, channel: 'stdout', backlog: 0 }, new AbortController().signal);
-  const ended = rejects((async () => { for await (const _ of follow) assert.fail('nothing was written'); })(), 'SHUTDOWN_STATE', 'server shutting down');
+  const ended = rejectsWith((async () => { for await (const _ of follow) assert.fail('nothing was written'); })(), 'SHUTDOWN_STATE', 'server shutting down');
   await new Promise((resolve) => setTimeout(resolve, 100));
   await agent.server.close();
   await ended;

@@ -2,24 +2,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readlinkSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isFleetError, type ErrorCode } from '../common/errors.js';
 import { followLogFile, type FollowChunk } from '../agent/control/log-follow.js';
 import { readLogFile, tailLogFile } from '../agent/control/log-read.js';
 import { ControlHarness } from './helpers/control-harness.js';
 import { program, single } from './helpers/engine-harness.js';
+import { rejectsWith } from './helpers/fleet-error.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const h = new ControlHarness();
 after(() => h.cleanup());
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode, message?: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(isFleetError(err), `expected a FleetError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
 
 const FIFTY_TWO = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -33,11 +25,11 @@ test('readLog follows Supervisor\'s offset and length rules', async () => {
   assert.equal(await read(20, 0), '');
   assert.equal(await read(-3, 0), 'hij', 'a negative offset with length 0 is the last bytes');
   assert.equal(await read(-30, 0), 'abcdefghij');
-  await rejects(readLogFile(path, -1, 5), 'BAD_ARGUMENTS', '');
-  await rejects(readLogFile(path, 0, -1), 'BAD_ARGUMENTS', '');
+  await rejectsWith(readLogFile(path, -1, 5), 'BAD_ARGUMENTS', '');
+  await rejectsWith(readLogFile(path, 0, -1), 'BAD_ARGUMENTS', '');
   const missing = join(h.dir, 'missing.log');
-  await rejects(readLogFile(missing, 0, 0), 'NO_FILE', missing);
-  await rejects(readLogFile(missing, -1, 5), 'NO_FILE', missing);
+  await rejectsWith(readLogFile(missing, 0, 0), 'NO_FILE', missing);
+  await rejectsWith(readLogFile(missing, -1, 5), 'NO_FILE', missing);
 });
 
 test('tail follows tailProcessStdoutLog on a 52-byte file (upstream\'s vectors)', async () => {
@@ -66,12 +58,12 @@ test('the same rules hold through the API, and a channel without a log file read
   assert.deepEqual(await c.readLog({ ...stdout, offset: 0, length: 5, tail: true }), { data: Buffer.from('VWXYZ'), offset: 52, overflow: true });
   assert.deepEqual(await c.readLog({ ...stdout, offset: 52, length: 10, tail: true }), { data: Buffer.alloc(0), offset: 52, overflow: false });
   assert.equal((await c.readLog({ ...stdout, offset: -2, length: 0 })).data.toString(), 'YZ');
-  await rejects(c.readLog({ ...stdout, offset: -1, length: 5 }), 'BAD_ARGUMENTS', '');
+  await rejectsWith(c.readLog({ ...stdout, offset: -1, length: 5 }), 'BAD_ARGUMENTS', '');
   // redirect_stderr: stderr has no file of its own.
   const stderr = { ...stdout, channel: 'stderr' as const };
-  await rejects(c.readLog(stderr), 'NO_FILE', '');
+  await rejectsWith(c.readLog(stderr), 'NO_FILE', '');
   assert.deepEqual(await c.readLog({ ...stderr, tail: true, length: 1600 }), { data: Buffer.alloc(0), offset: 0, overflow: false });
-  await rejects(
+  await rejectsWith(
     (async () => { for await (const _ of c.followLog({ process: stderr.process, channel: 'stderr', backlog: 10 }, new AbortController().signal)) void _; })(),
     'NO_FILE',
   );

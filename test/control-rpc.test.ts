@@ -2,24 +2,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isFleetError, type ErrorCode } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import type { Config } from '../agent/config/types.js';
 import { ControlHarness } from './helpers/control-harness.js';
 import { group, program, single } from './helpers/engine-harness.js';
+import { rejectsWith } from './helpers/fleet-error.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const h = new ControlHarness();
 after(() => h.cleanup());
 
-async function rejects(promise: Promise<unknown>, code: ErrorCode, message?: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(isFleetError(err), `expected a FleetError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
 
 function groups(): Config['groups'] {
   const sleep = 'exec sleep 1000';
@@ -55,15 +47,15 @@ for (const transport of ['unix', 'tcp'] as const) {
     assert.match(sleeper.description, /^pid \d+, uptime 0:00:0\d$/);
     assert.equal(sleeper.pid, agent.engine.getProcessInfo({ group: 'sleeper', name: 'sleeper' }).pid);
     assert.equal((await c.getProcess({ group: 'manual', name: 'manual' })).description, 'Not started');
-    await rejects(c.getProcess({ group: 'nosuch', name: 'nosuch' }), 'BAD_NAME', 'nosuch');
+    await rejectsWith(c.getProcess({ group: 'nosuch', name: 'nosuch' }), 'BAD_NAME', 'nosuch');
 
     // StartProcesses, StopProcesses
     assert.deepEqual(await c.start({ process: { group: 'manual', name: 'manual' } }, true), [{ group: 'manual', name: 'manual', code: 'SUCCESS', description: 'OK' }]);
-    await rejects(c.start({ process: { group: 'sleeper', name: 'sleeper' } }, true), 'ALREADY_STARTED', 'sleeper');
-    await rejects(c.start({ group: 'nogroup' }, true), 'BAD_NAME', 'nogroup');
+    await rejectsWith(c.start({ process: { group: 'sleeper', name: 'sleeper' } }, true), 'ALREADY_STARTED', 'sleeper');
+    await rejectsWith(c.start({ group: 'nogroup' }, true), 'BAD_NAME', 'nogroup');
     const stopped = await c.stop({ group: 'web' }, true);
     assert.deepEqual(stopped.map((r) => `${r.name} ${r.code} ${r.description}`).sort(), ['a SUCCESS OK', 'b SUCCESS OK']);
-    await rejects(c.stop({ process: { group: 'web', name: 'a' } }, true), 'NOT_RUNNING', 'web:a');
+    await rejectsWith(c.stop({ process: { group: 'web', name: 'a' } }, true), 'NOT_RUNNING', 'web:a');
     const started = await c.start({ all: true }, true);
     assert.deepEqual(started.map((r) => `${r.group}:${r.name} ${r.code}`).sort(), ['web:a SUCCESS', 'web:b SUCCESS']);
 
@@ -71,14 +63,14 @@ for (const transport of ['unix', 'tcp'] as const) {
     assert.deepEqual(await c.signal({ process: { group: 'sleeper', name: 'sleeper' } }, 'CONT'), [{ group: 'sleeper', name: 'sleeper', code: 'SUCCESS', description: 'OK' }]);
     assert.equal((await c.signal({ group: 'web' }, 'SIGCONT')).length, 2);
     assert.equal((await c.signal({ all: true }, '18')).filter((r) => r.code === 'SUCCESS').length, 5);
-    await rejects(c.signal({ process: { group: 'sleeper', name: 'sleeper' } }, 'NOPE'), 'BAD_SIGNAL', 'NOPE');
+    await rejectsWith(c.signal({ process: { group: 'sleeper', name: 'sleeper' } }, 'NOPE'), 'BAD_SIGNAL', 'NOPE');
 
     // SendStdin, ReadLog (process and main log), FollowLog, ClearLogs
     await c.sendStdin({ group: 'cat', name: 'cat' }, Buffer.from('hello\n'));
     const catLog = { process: { group: 'cat', name: 'cat' }, channel: 'stdout' as const, offset: 0, length: 0, tail: false };
     await waitFor(async () => (await c.readLog(catLog)).data.toString() === 'hello\n', { what: 'cat to echo' });
     assert.deepEqual(await c.readLog({ ...catLog, offset: 0, length: 3, tail: true }), { data: Buffer.from('lo\n'), offset: 6, overflow: true });
-    await rejects(c.readLog({ ...catLog, process: { group: 'nosuch', name: 'nosuch' } }), 'BAD_NAME');
+    await rejectsWith(c.readLog({ ...catLog, process: { group: 'nosuch', name: 'nosuch' } }), 'BAD_NAME');
     writeFileSync(join(h.dir, 'supervisord.log'), 'the main log\n');
     assert.equal((await c.readLog({ process: null, channel: 'stdout', offset: -4, length: 0, tail: false })).data.toString(), 'log\n');
     const follow = new AbortController();
@@ -91,7 +83,7 @@ for (const transport of ['unix', 'tcp'] as const) {
     assert.deepEqual(await c.clearLogs({ process: { group: 'cat', name: 'cat' } }), [{ group: 'cat', name: 'cat', code: 'SUCCESS', description: 'OK' }]);
     assert.equal((await c.readLog(catLog)).data.length, 0);
     assert.equal((await c.clearLogs({ all: true })).filter((r) => r.code === 'SUCCESS').length, 5);
-    await rejects(c.clearLogs({ process: { group: 'cat', name: 'nosuch' } }), 'BAD_NAME', 'cat:nosuch');
+    await rejectsWith(c.clearLogs({ process: { group: 'cat', name: 'nosuch' } }), 'BAD_NAME', 'cat:nosuch');
 
     // Reread, ListConfigs, AddGroup, RemoveGroup, UpdateGroups against a config read again
     const next = { ...config, groups: [...groups().filter((g) => g.name !== 'manual'), single(program('extra', `/bin/sh -c 'exec sleep 1000'`, { startsecs: 0 }))] };
@@ -103,27 +95,27 @@ for (const transport of ['unix', 'tcp'] as const) {
       'a in use auto 999:999', 'b in use auto 999:999', 'cat in use auto 999:999', 'extra avail auto 999:999', 'sleeper in use auto 999:999',
     ]);
     await c.addGroup('extra');
-    await rejects(c.addGroup('extra'), 'ALREADY_ADDED', 'extra');
-    await rejects(c.addGroup('nosuch'), 'BAD_NAME', 'nosuch');
+    await rejectsWith(c.addGroup('extra'), 'ALREADY_ADDED', 'extra');
+    await rejectsWith(c.addGroup('nosuch'), 'BAD_NAME', 'nosuch');
     await waitFor(async () => (await c.getProcess({ group: 'extra', name: 'extra' })).statename === 'RUNNING', { what: 'extra to autostart' });
-    await rejects(c.removeGroup('extra'), 'STILL_RUNNING', 'extra');
+    await rejectsWith(c.removeGroup('extra'), 'STILL_RUNNING', 'extra');
     await c.stop({ group: 'extra' }, true);
     await c.removeGroup('extra');
-    await rejects(c.removeGroup('nosuch'), 'BAD_NAME', 'nosuch');
+    await rejectsWith(c.removeGroup('nosuch'), 'BAD_NAME', 'nosuch');
     const updates = await c.updateGroups([]);
     assert.deepEqual(updates.map((u) => `${u.group} ${u.action} ${u.code}`), ['manual removed SUCCESS', 'extra added SUCCESS']);
     assert.deepEqual((await c.listProcesses()).map((p) => p.name), ['cat', 'extra', 'sleeper', 'a', 'b']);
     agent.host.load = () => ({ ok: false, errors: [{ file: 'x.conf', line: 3, section: 'program:x', key: 'command', message: 'bad' }], warnings: [] });
-    await rejects(c.reread(), 'CANT_REREAD', 'x.conf:3: [program:x] command: bad');
-    await rejects(c.updateGroups(['all']), 'CANT_REREAD');
+    await rejectsWith(c.reread(), 'CANT_REREAD', 'x.conf:3: [program:x] command: bad');
+    await rejectsWith(c.updateGroups(['all']), 'CANT_REREAD');
 
     // Shutdown and restart are answered, then handed to the agent; after that every call is SHUTDOWN_STATE.
     await c.shutdown(true);
     await waitFor(() => agent.host.restarts === 1, { what: 'the restart request' });
     await c.shutdown(false);
     await waitFor(() => agent.host.shutdowns === 1, { what: 'the shutdown request' });
-    await rejects(c.getState(), 'SHUTDOWN_STATE', '');
-    await rejects(c.shutdown(false), 'SHUTDOWN_STATE');
+    await rejectsWith(c.getState(), 'SHUTDOWN_STATE', '');
+    await rejectsWith(c.shutdown(false), 'SHUTDOWN_STATE');
     assert.equal(agent.host.shutdowns, 1);
   });
 }

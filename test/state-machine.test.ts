@@ -9,7 +9,8 @@ import {
   type ProcessSnapshot,
   type RejectReason,
 } from '../agent/process/state-machine.js';
-import type { LogLevel } from '../agent/config/types.js';
+import { LEVEL_NAMES } from '../agent/logs/log-levels.js';
+import { program } from './helpers/process-config.js';
 
 // One row per edge of reference/supervisor.md section 2.1 and per timing rule of 2.2. Effects are
 // summarised as text so each row shows, in order, the state changes, the signals, the timers and
@@ -18,28 +19,9 @@ import type { LogLevel } from '../agent/config/types.js';
 const T0 = 1_700_000_000_000;
 const PID = 4242;
 
-const BASE: MachineConfig = {
-  name: 'x',
-  autostart: true,
-  startsecs: 1,
-  startretries: 3,
-  autorestart: 'unexpected',
-  exitcodes: [0],
-  stopsignal: 'SIGTERM',
-  stopwaitsecs: 10,
-  stopasgroup: false,
-  killasgroup: false,
-};
+/** A program with supervisord's defaults, as the machine reads it. */
+const BASE: MachineConfig = program('x', '/bin/true');
 
-const LEVEL: Record<LogLevel, string> = {
-  critical: 'CRIT',
-  error: 'ERRO',
-  warn: 'WARN',
-  info: 'INFO',
-  debug: 'DEBG',
-  trace: 'TRAC',
-  blather: 'BLAT',
-};
 
 function summarize(effects: readonly Effect[]): string[] {
   return effects.map((e) => {
@@ -55,7 +37,7 @@ function summarize(effects: readonly Effect[]): string[] {
       case 'cancel':
         return `cancel ${e.timer}`;
       case 'log':
-        return `${LEVEL[e.level]} ${e.message}`;
+        return `${LEVEL_NAMES[e.level]} ${e.message}`;
     }
   });
 }

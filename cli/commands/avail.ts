@@ -1,10 +1,9 @@
 import { isFleetError } from '../../common/errors.js';
 import type { ProcessConfigSummary } from '../client/agent-client.js';
 import { Exit } from '../exit-codes.js';
-import { pySplit } from '../io.js';
-import { messagesWriter, takeOutputFlag, writeJson } from '../json.js';
+import { messagesWriter, writeJson } from '../json.js';
 import { makeNamespec } from '../names.js';
-import { say, usageError, type Command } from './command.js';
+import { say, wordsWithOutput, usageError, type Command } from './command.js';
 import { ljust } from './status.js';
 
 /** supervisorctl's _formatConfigInfo: `%-32s %-9s %-9s %s`. */
@@ -21,11 +20,8 @@ export const avail: Command = {
   name: 'avail',
   help: 'avail\t\t\tDisplay all configured processes\n',
   async run(ctx, arg) {
-    const flag = takeOutputFlag(pySplit(arg), ctx.session.output);
-    if ('error' in flag) {
-      ctx.io.err(`${flag.error}\n`);
-      return Exit.INVALID_ARGS;
-    }
+    const flag = wordsWithOutput(ctx, arg);
+    if (!flag) return Exit.INVALID_ARGS;
     const messages = messagesWriter(ctx.io, flag.format);
     if (flag.words.length > 0) {
       usageError({ io: messages }, 'Error: avail accepts no arguments', this.help);

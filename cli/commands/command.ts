@@ -5,7 +5,9 @@
  *
  *   parse the words -> check the connection -> call the client -> render -> return the code
  */
-import type { Writer } from '../io.js';
+import { pySplit, type Writer } from '../io.js';
+import { takeOutputFlag } from '../json.js';
+import type { OutputFormat } from '../options.js';
 import type { Session } from '../session.js';
 
 export interface CommandContext {
@@ -39,4 +41,17 @@ export function say(ctx: { io: Writer }, line: string): void {
 export function usageError(ctx: { io: Writer }, message: string, help: string): void {
   say(ctx, message);
   ctx.io.out(help);
+}
+
+/**
+ * The words of a command that takes `-o json` (status, avail, pid, reread), with the flag taken
+ * out. On a bad flag it prints the error and returns null: the command then exits INVALID_ARGS.
+ */
+export function wordsWithOutput(ctx: CommandContext, arg: string): { format: OutputFormat; words: string[] } | null {
+  const flag = takeOutputFlag(pySplit(arg), ctx.session.output);
+  if ('error' in flag) {
+    ctx.io.err(`${flag.error}\n`);
+    return null;
+  }
+  return flag;
 }

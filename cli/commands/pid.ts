@@ -1,9 +1,8 @@
 import { isFleetError } from '../../common/errors.js';
 import { Exit } from '../exit-codes.js';
-import { pySplit } from '../io.js';
-import { messagesWriter, takeOutputFlag, writeJson } from '../json.js';
+import { messagesWriter, writeJson } from '../json.js';
 import { makeNamespec, processOf, splitNamespec } from '../names.js';
-import { say, type Command } from './command.js';
+import { say, wordsWithOutput, type Command } from './command.js';
 
 interface PidRow {
   name: string;
@@ -19,11 +18,8 @@ export const pid: Command = {
     'pid <name>\t\tGet the PID of a single child process by name.\n' +
     'pid all\t\t\tGet the PID of every child process, one per line.\n',
   async run(ctx, arg) {
-    const flag = takeOutputFlag(pySplit(arg), ctx.session.output);
-    if ('error' in flag) {
-      ctx.io.err(`${flag.error}\n`);
-      return Exit.INVALID_ARGS;
-    }
+    const flag = wordsWithOutput(ctx, arg);
+    if (!flag) return Exit.INVALID_ARGS;
     const json = flag.format === 'json';
     const failed = await ctx.session.upcheck(messagesWriter(ctx.io, flag.format), ctx.signal);
     if (failed !== null) return failed;

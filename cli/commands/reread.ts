@@ -1,9 +1,8 @@
 import { isFleetError } from '../../common/errors.js';
 import type { RereadResult } from '../client/agent-client.js';
 import { Exit } from '../exit-codes.js';
-import { pySplit } from '../io.js';
-import { messagesWriter, takeOutputFlag, writeJson } from '../json.js';
-import { say, usageError, type Command } from './command.js';
+import { messagesWriter, writeJson } from '../json.js';
+import { say, wordsWithOutput, usageError, type Command } from './command.js';
 
 /** supervisorctl's _formatChanges: `name: available|changed|disappeared`, sorted by name. */
 export function changeLines(changes: RereadResult): string[] {
@@ -30,11 +29,8 @@ export const reread: Command = {
   name: 'reread',
   help: "reread \t\t\tReload the daemon's configuration files without add/remove\n",
   async run(ctx, arg) {
-    const flag = takeOutputFlag(pySplit(arg), ctx.session.output);
-    if ('error' in flag) {
-      ctx.io.err(`${flag.error}\n`);
-      return Exit.INVALID_ARGS;
-    }
+    const flag = wordsWithOutput(ctx, arg);
+    if (!flag) return Exit.INVALID_ARGS;
     const messages = { io: messagesWriter(ctx.io, flag.format) };
     if (flag.words.length > 0) {
       usageError(messages, 'Error: reread accepts no arguments', this.help);

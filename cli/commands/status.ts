@@ -1,10 +1,9 @@
 import { STOPPED_STATES } from '../../common/process-state.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 import { Exit, StatusExit } from '../exit-codes.js';
-import { pySplit } from '../io.js';
-import { messagesWriter, takeOutputFlag, writeJson } from '../json.js';
+import { messagesWriter, writeJson } from '../json.js';
 import { makeNamespec, splitNamespec } from '../names.js';
-import { say, type Command } from './command.js';
+import { say, wordsWithOutput, type Command } from './command.js';
 
 /** Left-justifies by code points, as Python's `%-Ns`. */
 export function ljust(text: string, width: number): string {
@@ -81,11 +80,8 @@ export const status: Command = {
     'status <name> <name>\tGet status for multiple named processes\n' +
     'status\t\t\tGet all process status info\n',
   async run(ctx, arg) {
-    const flag = takeOutputFlag(pySplit(arg), ctx.session.output);
-    if ('error' in flag) {
-      ctx.io.err(`${flag.error}\n`);
-      return Exit.INVALID_ARGS;
-    }
+    const flag = wordsWithOutput(ctx, arg);
+    if (!flag) return Exit.INVALID_ARGS;
     const messages = messagesWriter(ctx.io, flag.format);
     if ((await ctx.session.upcheck(messages, ctx.signal)) !== null) return StatusExit.UNKNOWN;
     const all = await (await ctx.session.client()).listProcesses(ctx.signal);
