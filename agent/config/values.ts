@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import type { Accounts } from './accounts.js';
 import { ConfigValueError } from './errors.js';
+import { parseLabelPairs } from '../../common/host.js';
 import { pyRepr } from '../../common/python-repr.js';
 import type { Autorestart, LogLevel, SignalName } from './types.js';
 
@@ -198,17 +199,11 @@ export function parseInetAddress(value: string): { host: string; port: number } 
   return { host: host === '*' ? '' : host, port };
 }
 
-/** fleetvisor's `[fleet] labels`: `k=v,k2=v2`; blank items are skipped, every other item needs a key. */
+/** fleetvisor's `[fleet] labels`: `k=v,k2=v2` (common/host.ts parses it). */
 export function parseLabels(value: string): Record<string, string> {
-  const labels = new Map<string, string>();
-  for (const item of value.split(',')) {
-    if (item.trim() === '') continue;
-    const eq = item.indexOf('=');
-    const key = eq === -1 ? '' : item.slice(0, eq).trim();
-    if (key === '') throw new ConfigValueError(`not a valid list of labels (expected key=value,...): ${pyRepr(value)}`);
-    labels.set(key, item.slice(eq + 1).trim());
-  }
-  return Object.fromEntries(labels);
+  const labels = parseLabelPairs(value);
+  if (labels === null) throw new ConfigValueError(`not a valid list of labels (expected key=value,...): ${pyRepr(value)}`);
+  return labels;
 }
 
 /** fleetvisor's `[fleet] controller`: `host:port`, the host possibly an IPv6 literal in brackets. */
