@@ -189,17 +189,18 @@ test('[rpcinterface:x] without a factory is refused', () => {
 test('[fleet] defaults: the hostname, no labels, no controller, the state directory', () => {
   const config = ok('[supervisord]\n');
   const stateDir = process.getuid?.() === 0 ? '/var/lib/fleetvisor' : '/home/tester/.local/state/fleetvisor';
-  assert.deepEqual(config.fleet, { host: 'testhost', labels: {}, controller: null, insecure: false, stateDir });
+  assert.deepEqual(config.fleet, { host: 'testhost', labels: {}, controller: null, insecure: false, stateDir, spoolMaxBytes: 64 * 1024 * 1024 });
 });
 
-test('[fleet] reads host, labels, controller, insecure and state_dir', () => {
-  const config = ok('[supervisord]\n[fleet]\nhost=web-1\nlabels=role=web,zone=eu-1\ncontroller=ctl.internal:7400\ninsecure=true\nstate_dir=~/state\n');
+test('[fleet] reads host, labels, controller, insecure, state_dir and spool_max_bytes', () => {
+  const config = ok('[supervisord]\n[fleet]\nhost=web-1\nlabels=role=web,zone=eu-1\ncontroller=ctl.internal:7400\ninsecure=true\nstate_dir=~/state\nspool_max_bytes=1MB\n');
   assert.deepEqual(config.fleet, {
     host: 'web-1',
     labels: { role: 'web', zone: 'eu-1' },
     controller: 'ctl.internal:7400',
     insecure: true,
     stateDir: '/home/tester/state',
+    spoolMaxBytes: 1024 * 1024,
   });
 });
 
@@ -209,6 +210,11 @@ test('[fleet] refuses bad labels, controller and host', () => {
     "not a valid list of labels (expected key=value,...): 'role'",
     "not a host:port address: 'nocolon'",
   ]);
+});
+
+test('[fleet] refuses a spool_max_bytes that is not a size or is below 64KB', () => {
+  assert.deepEqual(messages('[supervisord]\n[fleet]\nspool_max_bytes=lots\n'), ["invalid literal for int() with base 10: 'lots'"]);
+  assert.deepEqual(messages('[supervisord]\n[fleet]\nspool_max_bytes=1KB\n'), ['spool_max_bytes must be at least 64KB, got 1KB']);
 });
 
 // Warnings

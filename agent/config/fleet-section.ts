@@ -1,10 +1,23 @@
 import { join } from 'node:path';
+import { ConfigValueError } from './errors.js';
 import { normalizePath } from './paths.js';
 import { SectionReader, type LoadContext } from './section-reader.js';
 import type { FleetSettings } from './types.js';
-import { parseBoolean, parseHostPort, parseLabels, parseName } from './values.js';
+import { parseBoolean, parseByteSize, parseHostPort, parseLabels, parseName } from './values.js';
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['host', 'labels', 'controller', 'insecure', 'state_dir']);
+const KNOWN_KEYS: ReadonlySet<string> = new Set(['host', 'labels', 'controller', 'insecure', 'state_dir', 'spool_max_bytes']);
+
+/** The spool's bound when [fleet] does not give one. */
+export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+/** The smallest spool_max_bytes: room for a few segments of a few hundred events each. */
+export const MIN_SPOOL_MAX_BYTES = 64 * 1024;
+
+/** spool_max_bytes: a byte size (`64MB`), at least MIN_SPOOL_MAX_BYTES. */
+function parseSpoolSize(value: string): number {
+  const bytes = parseByteSize(value);
+  if (bytes < MIN_SPOOL_MAX_BYTES) throw new ConfigValueError(`spool_max_bytes must be at least 64KB, got ${value}`);
+  return bytes;
+}
 
 /**
  * Where the agent keeps its spool, pid records and credentials when [fleet] does not say:
@@ -24,6 +37,7 @@ export function readFleet(ctx: LoadContext): FleetSettings {
     controller: null,
     insecure: false,
     stateDir: defaultStateDir(ctx),
+    spoolMaxBytes: DEFAULT_SPOOL_MAX_BYTES,
   };
   const section = ctx.doc.sections.get('fleet');
   if (!section) return settings;
@@ -36,5 +50,6 @@ export function readFleet(ctx: LoadContext): FleetSettings {
   if (controller) settings.controller = r.convert('controller', controller, null, parseHostPort);
   settings.insecure = r.read('insecure', settings.insecure, parseBoolean);
   settings.stateDir = r.read('state_dir', settings.stateDir, (v) => normalizePath(v, ctx));
+  settings.spoolMaxBytes = r.read('spool_max_bytes', settings.spoolMaxBytes, parseSpoolSize);
   return settings;
 }

@@ -156,6 +156,11 @@ export interface FleetSettings {
   controller: string | null;
   insecure: boolean;
   stateDir: string;
+  /**
+   * The bound of the controller link's on-disk spool (events not yet acked). When it is full the
+   * oldest events are dropped and a gap event records which.
+   */
+  spoolMaxBytes: number;
 }
 
 export interface Config {
