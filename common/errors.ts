@@ -25,6 +25,10 @@ export const ErrorCodes = {
   BAD_ADDRESS: 1001,
   HOST_UNREACHABLE: 1002,
   CONFIG_INVALID: 1003,
+  /** A host named literally (or matched by a glob or label selector) that the controller does not know. */
+  NO_SUCH_HOST: 1004,
+  /** Too many attempts in a short time (an agent reconnecting in a loop); the message says when to retry. */
+  RATE_LIMITED: 1005,
   INTERNAL: 1999,
 } as const;
 
