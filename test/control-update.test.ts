@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AgentClient } from '../cli/client/agent-client.js';
 import { loadConfig } from '../agent/config/load.js';
 import type { Config } from '../agent/config/types.js';
-import { diffGroups } from '../agent/control/group-updates.js';
+import { diffGroups } from '../agent/engine/reread-update.js';
 import { planGroupUpdate } from '../agent/engine/group-update.js';
 import { ControlHarness } from './helpers/control-harness.js';
 import { group, program, single } from './helpers/engine-harness.js';

@@ -12,7 +12,7 @@ import type { Config } from '../config/types.js';
 import { parseSignal } from '../config/values.js';
 import type { ProcessRef, Supervisor, WaitOptions } from '../engine/supervisor.js';
 import type { ControlHost } from './control-host.js';
-import { applyUpdate, diffGroups, rereadConfig } from './group-updates.js';
+import { applyUpdate, diffGroups, rereadConfig } from '../engine/reread-update.js';
 import { followLogFile } from './log-follow.js';
 import { readLogFile, tailLogFile } from './log-read.js';
 import {

@@ -7,8 +7,8 @@ import { FleetError, isFleetError } from '../../common/errors.js';
 import type { GroupUpdate, ProcessRefName } from '../../common/group-update.js';
 import { formatDiagnostic } from '../config/load.js';
 import type { Config, ConfigResult, GroupConfig } from '../config/types.js';
-import { sameGroupConfig } from '../engine/group-update.js';
-import type { Supervisor } from '../engine/supervisor.js';
+import { sameGroupConfig } from './group-update.js';
+import type { Supervisor } from './supervisor.js';
 
 export interface GroupDiff {
   /** In the new config only, in its (priority, name) order. */
