@@ -90,6 +90,14 @@ export interface RestartResults {
   started: ProcessResult[];
 }
 
+/** Narrows a bulk call to some of the processes it covers (the controller's glob selectors). */
+export type ProcessFilter = (ref: ProcessRef) => boolean;
+
+/** startAll, stopAll and restartAll: the waits, and which processes take part (all by default). */
+export interface BulkOptions extends WaitOptions {
+  only?: ProcessFilter;
+}
+
 const NO_EVENTS: EngineEventSink = { emit() {} };
 
 export class Supervisor implements AsyncDisposable {
@@ -167,6 +175,11 @@ export class Supervisor implements AsyncDisposable {
     return this.runner(ref).info(this.clock.now());
   }
 
+  /** A process's logs (capture times, chunk listeners), for log streams. BAD_NAME if unknown. */
+  getProcessLogs(ref: ProcessRef): ProcessLogs {
+    return this.runner(ref).logs;
+  }
+
   /** Every process, sorted by group then name (getAllProcessInfo). */
   getAllProcessInfo(): ProcessInfo[] {
     const now = this.clock.now();
@@ -185,9 +198,9 @@ export class Supervisor implements AsyncDisposable {
   }
 
   /** Starts every process that is not running, in ascending priority (groups, then processes). */
-  startAll(options: WaitOptions = {}): Promise<ProcessResult[]> {
+  startAll(options: BulkOptions = {}): Promise<ProcessResult[]> {
     this.assertRunning();
-    return this.startMany(this.allRunnersByPriority(), options);
+    return this.startMany(only(this.allRunnersByPriority(), options.only), options);
   }
 
   stopProcess(ref: ProcessRef, options: WaitOptions = {}): Promise<void> {
@@ -206,12 +219,15 @@ export class Supervisor implements AsyncDisposable {
    * itself uses ascending, issue #217): groups of equal priority form a wave whose processes are
    * all signalled at once, and with wait each wave is fully stopped before the next is signalled.
    */
-  async stopAll(options: WaitOptions = {}): Promise<ProcessResult[]> {
+  async stopAll(options: BulkOptions = {}): Promise<ProcessResult[]> {
     this.assertRunning();
     const groups = this.sortedGroups().reverse();
     const results: ProcessResult[] = [];
     for (const wave of priorityWaves(groups, (g) => g.config.priority)) {
-      const runners = wave.flatMap((g) => [...g.runners].reverse());
+      const runners = only(
+        wave.flatMap((g) => [...g.runners].reverse()),
+        options.only,
+      );
       results.push(...(await this.stopMany(runners, options)));
     }
     return results;
@@ -231,7 +247,7 @@ export class Supervisor implements AsyncDisposable {
     return { stopped, started: await this.startGroup(group, options) };
   }
 
-  async restartAll(options: WaitOptions = {}): Promise<RestartResults> {
+  async restartAll(options: BulkOptions = {}): Promise<RestartResults> {
     const stopped = await this.stopAll({ ...options, wait: true });
     return { stopped, started: await this.startAll(options) };
   }
@@ -248,10 +264,10 @@ export class Supervisor implements AsyncDisposable {
     return this.signalMany(this.group(group).runners, signal);
   }
 
-  signalAll(signal: SignalName): Promise<ProcessResult[]> {
+  signalAll(signal: SignalName, filter?: ProcessFilter): Promise<ProcessResult[]> {
     this.assertRunning();
     checkSignal(signal);
-    return this.signalMany(this.allRunnersByPriority(), signal);
+    return this.signalMany(only(this.allRunnersByPriority(), filter), signal);
   }
 
   /** Writes to a process's stdin (sendProcessStdin). */
@@ -275,6 +291,7 @@ export class Supervisor implements AsyncDisposable {
     if (this.groups.has(config.name)) throw new FleetError('ALREADY_ADDED', config.name);
     const group = this.createGroup(config);
     this.groups.set(config.name, group);
+    this.groupsChanged();
     await this.autostart([group]);
   }
 
@@ -284,6 +301,7 @@ export class Supervisor implements AsyncDisposable {
     const group = this.group(name);
     if (group.unstopped().length > 0) throw new FleetError('STILL_RUNNING', name);
     this.groups.delete(name);
+    this.groupsChanged();
     await group.close();
   }
 
@@ -323,6 +341,7 @@ export class Supervisor implements AsyncDisposable {
     const kept = current.runners.filter((r) => !gone.includes(r));
     const group = new ProcessGroup(config, [...kept, ...created.values()]);
     this.groups.set(config.name, group);
+    this.groupsChanged();
     const fresh = new Set(created.values());
     await paced(group.runners.filter((r) => fresh.has(r)), this.batch, (r) => this.mood === 'RUNNING' && r.dispatch({ type: 'autostart' }).ok);
     return {
@@ -461,6 +480,15 @@ export class Supervisor implements AsyncDisposable {
     }
   }
 
+  /** Tells the event sink that the set of processes changed (add, remove, update). */
+  private groupsChanged(): void {
+    try {
+      this.events.emit({ type: 'groups', time: this.clock.now() });
+    } catch (err) {
+      this.options.logger.error(`event sink failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   private assertRunning(): void {
     if (this.closing) throw new FleetError('SHUTDOWN_STATE', 'the engine is closed');
     if (this.mood !== 'RUNNING') throw new FleetError('SHUTDOWN_STATE', '');
@@ -496,6 +524,11 @@ export class Supervisor implements AsyncDisposable {
   private allRunnersByPriority(): ProcessRunner[] {
     return this.sortedGroups().flatMap((g) => g.runners);
   }
+}
+
+/** The runners `filter` keeps (all of them without one). */
+function only(runners: ProcessRunner[], filter: ProcessFilter | undefined): ProcessRunner[] {
+  return filter ? runners.filter((r) => filter({ group: r.config.group, name: r.config.name })) : runners;
 }
 
 export { namespec };

@@ -21,7 +21,9 @@ export type EngineEvent =
       expected?: boolean;
     }
   | { type: 'spawned'; group: string; name: string; pid: number; time: number }
-  | { type: 'exited'; group: string; name: string; pid: number; time: number; status: ExitStatus; expected: boolean };
+  | { type: 'exited'; group: string; name: string; pid: number; time: number; status: ExitStatus; expected: boolean }
+  /** Groups or processes were added, removed or replaced (add, remove, update): lists of processes are out of date. */
+  | { type: 'groups'; time: number };
 
 export interface EngineEventSink {
   emit(event: EngineEvent): void;
