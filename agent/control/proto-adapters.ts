@@ -38,6 +38,10 @@ const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
   added: GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED,
 };
 
+export function toProtoState(state: DomainState): ProcessState {
+  return STATE_TO_PROTO[state];
+}
+
 /** Epoch seconds (0 = never) to a Timestamp (absent). */
 function toDate(seconds: number): Date | undefined {
   return seconds === 0 ? undefined : new Date(seconds * 1000);
@@ -47,7 +51,7 @@ export function toProtoProcessInfo(info: ProcessInfo): ProtoProcessInfo {
   return {
     group: info.group,
     name: info.name,
-    state: STATE_TO_PROTO[info.statename],
+    state: toProtoState(info.statename),
     description: info.description,
     pid: info.pid,
     start: toDate(info.start),
