@@ -6,7 +6,8 @@
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { FleetError } from '../../common/errors.js';
-import { AgentControlServiceService } from '../../proto/gen/fleet/v1/agent_control.js';
+import { AgentControlServiceDefinition } from '../../proto/gen/fleet/v1/agent_control.js';
+import { grpcServiceDefinition } from '../../proto/grpc-js.js';
 import type { Config } from '../config/types.js';
 import type { Supervisor } from '../engine/supervisor.js';
 import type { Logger } from '../logs/logger.js';
@@ -91,7 +92,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
       closing: closing.signal,
     };
     server.addService(
-      AgentControlServiceService,
+      grpcServiceDefinition(AgentControlServiceDefinition),
       createControlService({ engine: options.engine, host, config, guard, followIntervalMs: options.followIntervalMs }),
     );
     logger.info(`RPC interface 'supervisor' initialized`);

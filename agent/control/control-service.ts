@@ -6,7 +6,8 @@
 import { FleetError } from '../../common/errors.js';
 import type { ProcessResult } from '../../common/process-info.js';
 import { VERSION } from '../../common/version.js';
-import type { AgentControlServiceServer, LogChannel, ProcessName } from '../../proto/gen/fleet/v1/agent_control.js';
+import type { AgentControlServiceDefinition, LogChannel, ProcessName } from '../../proto/gen/fleet/v1/agent_control.js';
+import type { GrpcServiceImplementation } from '../../proto/grpc-js.js';
 import { ConfigValueError } from '../config/errors.js';
 import type { Config } from '../config/types.js';
 import { parseSignal } from '../config/values.js';
@@ -42,7 +43,7 @@ const API_VERSION = '3.0';
 
 const ok = (ref: ProcessRef): ProcessResult => ({ group: ref.group, name: ref.name, code: 'SUCCESS', description: 'OK' });
 
-export function createControlService(options: ControlServiceOptions): AgentControlServiceServer {
+export function createControlService(options: ControlServiceOptions): GrpcServiceImplementation<AgentControlServiceDefinition> {
   const { engine, host, guard } = options;
   /**
    * The last config read: reread replaces it, addGroup and listConfigs read it, and the engine

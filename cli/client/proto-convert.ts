@@ -2,7 +2,6 @@
  * AgentControlService messages to and from fleetctl's domain types (agent-client.ts), on the
  * client's side. Only grpc-agent-client.ts imports this module.
  */
-import { ErrorCodes, type ErrorCode } from '../../common/errors.js';
 import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
 import { processStateCode, type ProcessState as DomainState } from '../../common/process-state.js';
@@ -15,6 +14,7 @@ import {
 } from '../../proto/gen/fleet/v1/agent_control.js';
 import { ProcessState, type ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
 import type { LogChannel, ProcessTarget } from './agent-client.js';
+import { toErrorCode } from './wire-errors.js';
 
 const STATE_FROM_PROTO: Partial<Record<ProcessState, DomainState>> = {
   [ProcessState.PROCESS_STATE_STOPPED]: 'STOPPED',
@@ -33,11 +33,6 @@ const ACTION_FROM_PROTO: Partial<Record<GroupUpdateAction, DomainAction>> = {
   [GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED]: 'changed',
   [GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED]: 'added',
 };
-
-/** A fault name from the wire; a name this build does not know reads as FAILED. */
-export function toErrorCode(name: string): ErrorCode {
-  return name in ErrorCodes ? (name as ErrorCode) : 'FAILED';
-}
 
 const seconds = (date: Date | undefined): number => (date ? Math.trunc(date.getTime() / 1000) : 0);
 

@@ -6,20 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientReadableStream,
-  type ClientUnaryCall,
-  type handleServerStreamingCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 import { ProcessInfo } from "./process.js";
 
 export const protobufPackage = "fleet.v1";
@@ -3404,503 +3390,168 @@ export const ShutdownResponse: MessageFns<ShutdownResponse> = {
  * call carries `authorization: Basic <base64 user:password>` metadata; a missing or wrong one is
  * UNAUTHENTICATED.
  */
-export type AgentControlServiceService = typeof AgentControlServiceService;
-export const AgentControlServiceService = {
-  /** getSupervisorVersion, getAPIVersion, getIdentification, getPID and getState in one call. */
-  getState: {
-    path: "/fleet.v1.AgentControlService/GetState" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: GetStateRequest): Buffer => Buffer.from(GetStateRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetStateRequest => GetStateRequest.decode(value),
-    responseSerialize: (value: GetStateResponse): Buffer => Buffer.from(GetStateResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetStateResponse => GetStateResponse.decode(value),
-  },
-  /** getAllProcessInfo: every process, sorted by group then name. */
-  listProcesses: {
-    path: "/fleet.v1.AgentControlService/ListProcesses" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListProcessesRequest): Buffer => Buffer.from(ListProcessesRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListProcessesRequest => ListProcessesRequest.decode(value),
-    responseSerialize: (value: ListProcessesResponse): Buffer =>
-      Buffer.from(ListProcessesResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListProcessesResponse => ListProcessesResponse.decode(value),
-  },
-  /** getProcessInfo(name). */
-  getProcess: {
-    path: "/fleet.v1.AgentControlService/GetProcess" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: GetProcessRequest): Buffer => Buffer.from(GetProcessRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetProcessRequest => GetProcessRequest.decode(value),
-    responseSerialize: (value: GetProcessResponse): Buffer => Buffer.from(GetProcessResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetProcessResponse => GetProcessResponse.decode(value),
-  },
-  /** startProcess, startProcessGroup, startAllProcesses (by target). */
-  startProcesses: {
-    path: "/fleet.v1.AgentControlService/StartProcesses" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: StartProcessesRequest): Buffer =>
-      Buffer.from(StartProcessesRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): StartProcessesRequest => StartProcessesRequest.decode(value),
-    responseSerialize: (value: StartProcessesResponse): Buffer =>
-      Buffer.from(StartProcessesResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): StartProcessesResponse => StartProcessesResponse.decode(value),
-  },
-  /** stopProcess, stopProcessGroup, stopAllProcesses. */
-  stopProcesses: {
-    path: "/fleet.v1.AgentControlService/StopProcesses" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: StopProcessesRequest): Buffer => Buffer.from(StopProcessesRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): StopProcessesRequest => StopProcessesRequest.decode(value),
-    responseSerialize: (value: StopProcessesResponse): Buffer =>
-      Buffer.from(StopProcessesResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): StopProcessesResponse => StopProcessesResponse.decode(value),
-  },
-  /** signalProcess, signalProcessGroup, signalAllProcesses. */
-  signalProcesses: {
-    path: "/fleet.v1.AgentControlService/SignalProcesses" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: SignalProcessesRequest): Buffer =>
-      Buffer.from(SignalProcessesRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): SignalProcessesRequest => SignalProcessesRequest.decode(value),
-    responseSerialize: (value: SignalProcessesResponse): Buffer =>
-      Buffer.from(SignalProcessesResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): SignalProcessesResponse => SignalProcessesResponse.decode(value),
-  },
-  /**
-   * readProcessStdoutLog / readProcessStderrLog / readLog (main log), with Supervisor's
-   * offset/length rules; tailProcess*Log when `tail` is set.
-   */
-  readLog: {
-    path: "/fleet.v1.AgentControlService/ReadLog" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ReadLogRequest): Buffer => Buffer.from(ReadLogRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ReadLogRequest => ReadLogRequest.decode(value),
-    responseSerialize: (value: ReadLogResponse): Buffer => Buffer.from(ReadLogResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ReadLogResponse => ReadLogResponse.decode(value),
-  },
-  /**
-   * The HTTP /logtail and /mainlogtail endpoints: the last bytes, then every new byte as it is
-   * written, across rotation, until the client cancels.
-   */
-  followLog: {
-    path: "/fleet.v1.AgentControlService/FollowLog" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: FollowLogRequest): Buffer => Buffer.from(FollowLogRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): FollowLogRequest => FollowLogRequest.decode(value),
-    responseSerialize: (value: FollowLogResponse): Buffer => Buffer.from(FollowLogResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): FollowLogResponse => FollowLogResponse.decode(value),
-  },
-  /** clearProcessLogs, clearAllProcessLogs. */
-  clearLogs: {
-    path: "/fleet.v1.AgentControlService/ClearLogs" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ClearLogsRequest): Buffer => Buffer.from(ClearLogsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ClearLogsRequest => ClearLogsRequest.decode(value),
-    responseSerialize: (value: ClearLogsResponse): Buffer => Buffer.from(ClearLogsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ClearLogsResponse => ClearLogsResponse.decode(value),
-  },
-  /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
-  reread: {
-    path: "/fleet.v1.AgentControlService/Reread" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: RereadRequest): Buffer => Buffer.from(RereadRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): RereadRequest => RereadRequest.decode(value),
-    responseSerialize: (value: RereadResponse): Buffer => Buffer.from(RereadResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RereadResponse => RereadResponse.decode(value),
-  },
-  /**
-   * supervisorctl's `update`: re-read the config, then stop and remove the removed groups, update
-   * the changed ones and add (autostart) the added ones. Unlike supervisord, a changed group is
-   * not restarted as a whole: only processes whose effective config changed are stopped and
-   * replaced, new ones added, dropped ones stopped and removed; the rest keep running.
-   */
-  updateGroups: {
-    path: "/fleet.v1.AgentControlService/UpdateGroups" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: UpdateGroupsRequest): Buffer => Buffer.from(UpdateGroupsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): UpdateGroupsRequest => UpdateGroupsRequest.decode(value),
-    responseSerialize: (value: UpdateGroupsResponse): Buffer =>
-      Buffer.from(UpdateGroupsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): UpdateGroupsResponse => UpdateGroupsResponse.decode(value),
-  },
-  /** addProcessGroup. */
-  addGroup: {
-    path: "/fleet.v1.AgentControlService/AddGroup" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: AddGroupRequest): Buffer => Buffer.from(AddGroupRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): AddGroupRequest => AddGroupRequest.decode(value),
-    responseSerialize: (value: AddGroupResponse): Buffer => Buffer.from(AddGroupResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): AddGroupResponse => AddGroupResponse.decode(value),
-  },
-  /** removeProcessGroup. */
-  removeGroup: {
-    path: "/fleet.v1.AgentControlService/RemoveGroup" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: RemoveGroupRequest): Buffer => Buffer.from(RemoveGroupRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): RemoveGroupRequest => RemoveGroupRequest.decode(value),
-    responseSerialize: (value: RemoveGroupResponse): Buffer => Buffer.from(RemoveGroupResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RemoveGroupResponse => RemoveGroupResponse.decode(value),
-  },
-  /** getAllConfigInfo (avail). */
-  listConfigs: {
-    path: "/fleet.v1.AgentControlService/ListConfigs" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListConfigsRequest): Buffer => Buffer.from(ListConfigsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListConfigsRequest => ListConfigsRequest.decode(value),
-    responseSerialize: (value: ListConfigsResponse): Buffer => Buffer.from(ListConfigsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListConfigsResponse => ListConfigsResponse.decode(value),
-  },
-  /** sendProcessStdin. */
-  sendStdin: {
-    path: "/fleet.v1.AgentControlService/SendStdin" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: SendStdinRequest): Buffer => Buffer.from(SendStdinRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): SendStdinRequest => SendStdinRequest.decode(value),
-    responseSerialize: (value: SendStdinResponse): Buffer => Buffer.from(SendStdinResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): SendStdinResponse => SendStdinResponse.decode(value),
-  },
-  /** shutdown (restart = false) or restart (restart = true): answered, then carried out. */
-  shutdown: {
-    path: "/fleet.v1.AgentControlService/Shutdown" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ShutdownRequest): Buffer => Buffer.from(ShutdownRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ShutdownRequest => ShutdownRequest.decode(value),
-    responseSerialize: (value: ShutdownResponse): Buffer => Buffer.from(ShutdownResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ShutdownResponse => ShutdownResponse.decode(value),
+export type AgentControlServiceDefinition = typeof AgentControlServiceDefinition;
+export const AgentControlServiceDefinition = {
+  name: "AgentControlService",
+  fullName: "fleet.v1.AgentControlService",
+  methods: {
+    /** getSupervisorVersion, getAPIVersion, getIdentification, getPID and getState in one call. */
+    getState: {
+      name: "GetState",
+      requestType: GetStateRequest as typeof GetStateRequest,
+      requestStream: false,
+      responseType: GetStateResponse as typeof GetStateResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** getAllProcessInfo: every process, sorted by group then name. */
+    listProcesses: {
+      name: "ListProcesses",
+      requestType: ListProcessesRequest as typeof ListProcessesRequest,
+      requestStream: false,
+      responseType: ListProcessesResponse as typeof ListProcessesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** getProcessInfo(name). */
+    getProcess: {
+      name: "GetProcess",
+      requestType: GetProcessRequest as typeof GetProcessRequest,
+      requestStream: false,
+      responseType: GetProcessResponse as typeof GetProcessResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** startProcess, startProcessGroup, startAllProcesses (by target). */
+    startProcesses: {
+      name: "StartProcesses",
+      requestType: StartProcessesRequest as typeof StartProcessesRequest,
+      requestStream: false,
+      responseType: StartProcessesResponse as typeof StartProcessesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** stopProcess, stopProcessGroup, stopAllProcesses. */
+    stopProcesses: {
+      name: "StopProcesses",
+      requestType: StopProcessesRequest as typeof StopProcessesRequest,
+      requestStream: false,
+      responseType: StopProcessesResponse as typeof StopProcessesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** signalProcess, signalProcessGroup, signalAllProcesses. */
+    signalProcesses: {
+      name: "SignalProcesses",
+      requestType: SignalProcessesRequest as typeof SignalProcessesRequest,
+      requestStream: false,
+      responseType: SignalProcessesResponse as typeof SignalProcessesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * readProcessStdoutLog / readProcessStderrLog / readLog (main log), with Supervisor's
+     * offset/length rules; tailProcess*Log when `tail` is set.
+     */
+    readLog: {
+      name: "ReadLog",
+      requestType: ReadLogRequest as typeof ReadLogRequest,
+      requestStream: false,
+      responseType: ReadLogResponse as typeof ReadLogResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * The HTTP /logtail and /mainlogtail endpoints: the last bytes, then every new byte as it is
+     * written, across rotation, until the client cancels.
+     */
+    followLog: {
+      name: "FollowLog",
+      requestType: FollowLogRequest as typeof FollowLogRequest,
+      requestStream: false,
+      responseType: FollowLogResponse as typeof FollowLogResponse,
+      responseStream: true,
+      options: {},
+    },
+    /** clearProcessLogs, clearAllProcessLogs. */
+    clearLogs: {
+      name: "ClearLogs",
+      requestType: ClearLogsRequest as typeof ClearLogsRequest,
+      requestStream: false,
+      responseType: ClearLogsResponse as typeof ClearLogsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
+    reread: {
+      name: "Reread",
+      requestType: RereadRequest as typeof RereadRequest,
+      requestStream: false,
+      responseType: RereadResponse as typeof RereadResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * supervisorctl's `update`: re-read the config, then stop and remove the removed groups, update
+     * the changed ones and add (autostart) the added ones. Unlike supervisord, a changed group is
+     * not restarted as a whole: only processes whose effective config changed are stopped and
+     * replaced, new ones added, dropped ones stopped and removed; the rest keep running.
+     */
+    updateGroups: {
+      name: "UpdateGroups",
+      requestType: UpdateGroupsRequest as typeof UpdateGroupsRequest,
+      requestStream: false,
+      responseType: UpdateGroupsResponse as typeof UpdateGroupsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** addProcessGroup. */
+    addGroup: {
+      name: "AddGroup",
+      requestType: AddGroupRequest as typeof AddGroupRequest,
+      requestStream: false,
+      responseType: AddGroupResponse as typeof AddGroupResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** removeProcessGroup. */
+    removeGroup: {
+      name: "RemoveGroup",
+      requestType: RemoveGroupRequest as typeof RemoveGroupRequest,
+      requestStream: false,
+      responseType: RemoveGroupResponse as typeof RemoveGroupResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** getAllConfigInfo (avail). */
+    listConfigs: {
+      name: "ListConfigs",
+      requestType: ListConfigsRequest as typeof ListConfigsRequest,
+      requestStream: false,
+      responseType: ListConfigsResponse as typeof ListConfigsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** sendProcessStdin. */
+    sendStdin: {
+      name: "SendStdin",
+      requestType: SendStdinRequest as typeof SendStdinRequest,
+      requestStream: false,
+      responseType: SendStdinResponse as typeof SendStdinResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** shutdown (restart = false) or restart (restart = true): answered, then carried out. */
+    shutdown: {
+      name: "Shutdown",
+      requestType: ShutdownRequest as typeof ShutdownRequest,
+      requestStream: false,
+      responseType: ShutdownResponse as typeof ShutdownResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
-
-export interface AgentControlServiceServer extends UntypedServiceImplementation {
-  /** getSupervisorVersion, getAPIVersion, getIdentification, getPID and getState in one call. */
-  getState: handleUnaryCall<GetStateRequest, GetStateResponse>;
-  /** getAllProcessInfo: every process, sorted by group then name. */
-  listProcesses: handleUnaryCall<ListProcessesRequest, ListProcessesResponse>;
-  /** getProcessInfo(name). */
-  getProcess: handleUnaryCall<GetProcessRequest, GetProcessResponse>;
-  /** startProcess, startProcessGroup, startAllProcesses (by target). */
-  startProcesses: handleUnaryCall<StartProcessesRequest, StartProcessesResponse>;
-  /** stopProcess, stopProcessGroup, stopAllProcesses. */
-  stopProcesses: handleUnaryCall<StopProcessesRequest, StopProcessesResponse>;
-  /** signalProcess, signalProcessGroup, signalAllProcesses. */
-  signalProcesses: handleUnaryCall<SignalProcessesRequest, SignalProcessesResponse>;
-  /**
-   * readProcessStdoutLog / readProcessStderrLog / readLog (main log), with Supervisor's
-   * offset/length rules; tailProcess*Log when `tail` is set.
-   */
-  readLog: handleUnaryCall<ReadLogRequest, ReadLogResponse>;
-  /**
-   * The HTTP /logtail and /mainlogtail endpoints: the last bytes, then every new byte as it is
-   * written, across rotation, until the client cancels.
-   */
-  followLog: handleServerStreamingCall<FollowLogRequest, FollowLogResponse>;
-  /** clearProcessLogs, clearAllProcessLogs. */
-  clearLogs: handleUnaryCall<ClearLogsRequest, ClearLogsResponse>;
-  /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
-  reread: handleUnaryCall<RereadRequest, RereadResponse>;
-  /**
-   * supervisorctl's `update`: re-read the config, then stop and remove the removed groups, update
-   * the changed ones and add (autostart) the added ones. Unlike supervisord, a changed group is
-   * not restarted as a whole: only processes whose effective config changed are stopped and
-   * replaced, new ones added, dropped ones stopped and removed; the rest keep running.
-   */
-  updateGroups: handleUnaryCall<UpdateGroupsRequest, UpdateGroupsResponse>;
-  /** addProcessGroup. */
-  addGroup: handleUnaryCall<AddGroupRequest, AddGroupResponse>;
-  /** removeProcessGroup. */
-  removeGroup: handleUnaryCall<RemoveGroupRequest, RemoveGroupResponse>;
-  /** getAllConfigInfo (avail). */
-  listConfigs: handleUnaryCall<ListConfigsRequest, ListConfigsResponse>;
-  /** sendProcessStdin. */
-  sendStdin: handleUnaryCall<SendStdinRequest, SendStdinResponse>;
-  /** shutdown (restart = false) or restart (restart = true): answered, then carried out. */
-  shutdown: handleUnaryCall<ShutdownRequest, ShutdownResponse>;
-}
-
-export interface AgentControlServiceClient extends Client {
-  /** getSupervisorVersion, getAPIVersion, getIdentification, getPID and getState in one call. */
-  getState(
-    request: GetStateRequest,
-    callback: (error: ServiceError | null, response: GetStateResponse) => void,
-  ): ClientUnaryCall;
-  getState(
-    request: GetStateRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetStateResponse) => void,
-  ): ClientUnaryCall;
-  getState(
-    request: GetStateRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetStateResponse) => void,
-  ): ClientUnaryCall;
-  /** getAllProcessInfo: every process, sorted by group then name. */
-  listProcesses(
-    request: ListProcessesRequest,
-    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  listProcesses(
-    request: ListProcessesRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  listProcesses(
-    request: ListProcessesRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  /** getProcessInfo(name). */
-  getProcess(
-    request: GetProcessRequest,
-    callback: (error: ServiceError | null, response: GetProcessResponse) => void,
-  ): ClientUnaryCall;
-  getProcess(
-    request: GetProcessRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetProcessResponse) => void,
-  ): ClientUnaryCall;
-  getProcess(
-    request: GetProcessRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetProcessResponse) => void,
-  ): ClientUnaryCall;
-  /** startProcess, startProcessGroup, startAllProcesses (by target). */
-  startProcesses(
-    request: StartProcessesRequest,
-    callback: (error: ServiceError | null, response: StartProcessesResponse) => void,
-  ): ClientUnaryCall;
-  startProcesses(
-    request: StartProcessesRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: StartProcessesResponse) => void,
-  ): ClientUnaryCall;
-  startProcesses(
-    request: StartProcessesRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: StartProcessesResponse) => void,
-  ): ClientUnaryCall;
-  /** stopProcess, stopProcessGroup, stopAllProcesses. */
-  stopProcesses(
-    request: StopProcessesRequest,
-    callback: (error: ServiceError | null, response: StopProcessesResponse) => void,
-  ): ClientUnaryCall;
-  stopProcesses(
-    request: StopProcessesRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: StopProcessesResponse) => void,
-  ): ClientUnaryCall;
-  stopProcesses(
-    request: StopProcessesRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: StopProcessesResponse) => void,
-  ): ClientUnaryCall;
-  /** signalProcess, signalProcessGroup, signalAllProcesses. */
-  signalProcesses(
-    request: SignalProcessesRequest,
-    callback: (error: ServiceError | null, response: SignalProcessesResponse) => void,
-  ): ClientUnaryCall;
-  signalProcesses(
-    request: SignalProcessesRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: SignalProcessesResponse) => void,
-  ): ClientUnaryCall;
-  signalProcesses(
-    request: SignalProcessesRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: SignalProcessesResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * readProcessStdoutLog / readProcessStderrLog / readLog (main log), with Supervisor's
-   * offset/length rules; tailProcess*Log when `tail` is set.
-   */
-  readLog(
-    request: ReadLogRequest,
-    callback: (error: ServiceError | null, response: ReadLogResponse) => void,
-  ): ClientUnaryCall;
-  readLog(
-    request: ReadLogRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ReadLogResponse) => void,
-  ): ClientUnaryCall;
-  readLog(
-    request: ReadLogRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ReadLogResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * The HTTP /logtail and /mainlogtail endpoints: the last bytes, then every new byte as it is
-   * written, across rotation, until the client cancels.
-   */
-  followLog(request: FollowLogRequest, options?: Partial<CallOptions>): ClientReadableStream<FollowLogResponse>;
-  followLog(
-    request: FollowLogRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<FollowLogResponse>;
-  /** clearProcessLogs, clearAllProcessLogs. */
-  clearLogs(
-    request: ClearLogsRequest,
-    callback: (error: ServiceError | null, response: ClearLogsResponse) => void,
-  ): ClientUnaryCall;
-  clearLogs(
-    request: ClearLogsRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ClearLogsResponse) => void,
-  ): ClientUnaryCall;
-  clearLogs(
-    request: ClearLogsRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ClearLogsResponse) => void,
-  ): ClientUnaryCall;
-  /** reloadConfig: re-read the config and say which groups were added, changed or removed. */
-  reread(
-    request: RereadRequest,
-    callback: (error: ServiceError | null, response: RereadResponse) => void,
-  ): ClientUnaryCall;
-  reread(
-    request: RereadRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: RereadResponse) => void,
-  ): ClientUnaryCall;
-  reread(
-    request: RereadRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: RereadResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * supervisorctl's `update`: re-read the config, then stop and remove the removed groups, update
-   * the changed ones and add (autostart) the added ones. Unlike supervisord, a changed group is
-   * not restarted as a whole: only processes whose effective config changed are stopped and
-   * replaced, new ones added, dropped ones stopped and removed; the rest keep running.
-   */
-  updateGroups(
-    request: UpdateGroupsRequest,
-    callback: (error: ServiceError | null, response: UpdateGroupsResponse) => void,
-  ): ClientUnaryCall;
-  updateGroups(
-    request: UpdateGroupsRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: UpdateGroupsResponse) => void,
-  ): ClientUnaryCall;
-  updateGroups(
-    request: UpdateGroupsRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: UpdateGroupsResponse) => void,
-  ): ClientUnaryCall;
-  /** addProcessGroup. */
-  addGroup(
-    request: AddGroupRequest,
-    callback: (error: ServiceError | null, response: AddGroupResponse) => void,
-  ): ClientUnaryCall;
-  addGroup(
-    request: AddGroupRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: AddGroupResponse) => void,
-  ): ClientUnaryCall;
-  addGroup(
-    request: AddGroupRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: AddGroupResponse) => void,
-  ): ClientUnaryCall;
-  /** removeProcessGroup. */
-  removeGroup(
-    request: RemoveGroupRequest,
-    callback: (error: ServiceError | null, response: RemoveGroupResponse) => void,
-  ): ClientUnaryCall;
-  removeGroup(
-    request: RemoveGroupRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: RemoveGroupResponse) => void,
-  ): ClientUnaryCall;
-  removeGroup(
-    request: RemoveGroupRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: RemoveGroupResponse) => void,
-  ): ClientUnaryCall;
-  /** getAllConfigInfo (avail). */
-  listConfigs(
-    request: ListConfigsRequest,
-    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
-  ): ClientUnaryCall;
-  listConfigs(
-    request: ListConfigsRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
-  ): ClientUnaryCall;
-  listConfigs(
-    request: ListConfigsRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
-  ): ClientUnaryCall;
-  /** sendProcessStdin. */
-  sendStdin(
-    request: SendStdinRequest,
-    callback: (error: ServiceError | null, response: SendStdinResponse) => void,
-  ): ClientUnaryCall;
-  sendStdin(
-    request: SendStdinRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: SendStdinResponse) => void,
-  ): ClientUnaryCall;
-  sendStdin(
-    request: SendStdinRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: SendStdinResponse) => void,
-  ): ClientUnaryCall;
-  /** shutdown (restart = false) or restart (restart = true): answered, then carried out. */
-  shutdown(
-    request: ShutdownRequest,
-    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
-  ): ClientUnaryCall;
-  shutdown(
-    request: ShutdownRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
-  ): ClientUnaryCall;
-  shutdown(
-    request: ShutdownRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ShutdownResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const AgentControlServiceClient = makeGenericClientConstructor(
-  AgentControlServiceService,
-  "fleet.v1.AgentControlService",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): AgentControlServiceClient;
-  service: typeof AgentControlServiceService;
-  serviceName: string;
-};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));

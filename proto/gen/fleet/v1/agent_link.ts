@@ -7,17 +7,6 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientDuplexStream,
-  type ClientOptions,
-  type handleBidiStreamingCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
-import {
   LogChannel,
   logChannelFromJSON,
   logChannelToJSON,
@@ -2555,37 +2544,21 @@ export const LogEnd: MessageFns<LogEnd> = {
  * LogChunk messages (with their capture times) until LogEnd or a LogCancel; the agent writes
  * them only as fast as the stream drains (backpressure), reading from its log files meanwhile.
  */
-export type AgentServiceService = typeof AgentServiceService;
-export const AgentServiceService = {
-  connect: {
-    path: "/fleet.v1.AgentService/Connect" as const,
-    requestStream: true as const,
-    responseStream: true as const,
-    requestSerialize: (value: ConnectRequest): Buffer => Buffer.from(ConnectRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ConnectRequest => ConnectRequest.decode(value),
-    responseSerialize: (value: ConnectResponse): Buffer => Buffer.from(ConnectResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ConnectResponse => ConnectResponse.decode(value),
+export type AgentServiceDefinition = typeof AgentServiceDefinition;
+export const AgentServiceDefinition = {
+  name: "AgentService",
+  fullName: "fleet.v1.AgentService",
+  methods: {
+    connect: {
+      name: "Connect",
+      requestType: ConnectRequest as typeof ConnectRequest,
+      requestStream: true,
+      responseType: ConnectResponse as typeof ConnectResponse,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
-
-export interface AgentServiceServer extends UntypedServiceImplementation {
-  connect: handleBidiStreamingCall<ConnectRequest, ConnectResponse>;
-}
-
-export interface AgentServiceClient extends Client {
-  connect(): ClientDuplexStream<ConnectRequest, ConnectResponse>;
-  connect(options: Partial<CallOptions>): ClientDuplexStream<ConnectRequest, ConnectResponse>;
-  connect(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ConnectRequest, ConnectResponse>;
-}
-
-export const AgentServiceClient = makeGenericClientConstructor(
-  AgentServiceService,
-  "fleet.v1.AgentService",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): AgentServiceClient;
-  service: typeof AgentServiceService;
-  serviceName: string;
-};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));

@@ -7,20 +7,6 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientReadableStream,
-  type ClientUnaryCall,
-  type handleServerStreamingCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
-import {
   LogChannel,
   logChannelFromJSON,
   logChannelToJSON,
@@ -3557,222 +3543,88 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
  * whole for one host: a host that cannot be reached gets a HostError (HOST_UNREACHABLE) at
  * once, the others answer.
  */
-export type FleetServiceService = typeof FleetServiceService;
-export const FleetServiceService = {
-  /** The hosts in scope with liveness, labels, versions and counts by state. */
-  listHosts: {
-    path: "/fleet.v1.FleetService/ListHosts" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListHostsRequest): Buffer => Buffer.from(ListHostsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListHostsRequest => ListHostsRequest.decode(value),
-    responseSerialize: (value: ListHostsResponse): Buffer => Buffer.from(ListHostsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListHostsResponse => ListHostsResponse.decode(value),
-  },
-  /** The current view of every matching process, from the agents' streams. */
-  listProcesses: {
-    path: "/fleet.v1.FleetService/ListProcesses" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: FleetServiceListProcessesRequest): Buffer =>
-      Buffer.from(FleetServiceListProcessesRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): FleetServiceListProcessesRequest =>
-      FleetServiceListProcessesRequest.decode(value),
-    responseSerialize: (value: FleetServiceListProcessesResponse): Buffer =>
-      Buffer.from(FleetServiceListProcessesResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): FleetServiceListProcessesResponse =>
-      FleetServiceListProcessesResponse.decode(value),
-  },
-  /**
-   * start, stop, restart or signal, fanned out to the hosts in parallel; one message per
-   * process result or host error, as they arrive.
-   */
-  control: {
-    path: "/fleet.v1.FleetService/Control" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: ControlRequest): Buffer => Buffer.from(ControlRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ControlRequest => ControlRequest.decode(value),
-    responseSerialize: (value: ControlResponse): Buffer => Buffer.from(ControlResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ControlResponse => ControlResponse.decode(value),
-  },
-  /** reread on the selected hosts, one message per host. */
-  reread: {
-    path: "/fleet.v1.FleetService/Reread" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: FleetServiceRereadRequest): Buffer =>
-      Buffer.from(FleetServiceRereadRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): FleetServiceRereadRequest => FleetServiceRereadRequest.decode(value),
-    responseSerialize: (value: FleetServiceRereadResponse): Buffer =>
-      Buffer.from(FleetServiceRereadResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): FleetServiceRereadResponse => FleetServiceRereadResponse.decode(value),
-  },
-  /** update on the selected hosts, one message per host. */
-  update: {
-    path: "/fleet.v1.FleetService/Update" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: FleetServiceUpdateRequest): Buffer =>
-      Buffer.from(FleetServiceUpdateRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): FleetServiceUpdateRequest => FleetServiceUpdateRequest.decode(value),
-    responseSerialize: (value: FleetServiceUpdateResponse): Buffer =>
-      Buffer.from(FleetServiceUpdateResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): FleetServiceUpdateResponse => FleetServiceUpdateResponse.decode(value),
-  },
-  /** Stored transitions, exits, gaps and operator actions, oldest first. */
-  history: {
-    path: "/fleet.v1.FleetService/History" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: HistoryRequest): Buffer => Buffer.from(HistoryRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): HistoryRequest => HistoryRequest.decode(value),
-    responseSerialize: (value: HistoryResponse): Buffer => Buffer.from(HistoryResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): HistoryResponse => HistoryResponse.decode(value),
-  },
-  /** The live stream of the same, plus host liveness changes. */
-  watchEvents: {
-    path: "/fleet.v1.FleetService/WatchEvents" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: WatchEventsRequest): Buffer => Buffer.from(WatchEventsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): WatchEventsRequest => WatchEventsRequest.decode(value),
-    responseSerialize: (value: WatchEventsResponse): Buffer => Buffer.from(WatchEventsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): WatchEventsResponse => WatchEventsResponse.decode(value),
-  },
-  /** Log output of the matching processes, merged across hosts in capture-time order. */
-  logs: {
-    path: "/fleet.v1.FleetService/Logs" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: LogsRequest): Buffer => Buffer.from(LogsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): LogsRequest => LogsRequest.decode(value),
-    responseSerialize: (value: LogsResponse): Buffer => Buffer.from(LogsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): LogsResponse => LogsResponse.decode(value),
+export type FleetServiceDefinition = typeof FleetServiceDefinition;
+export const FleetServiceDefinition = {
+  name: "FleetService",
+  fullName: "fleet.v1.FleetService",
+  methods: {
+    /** The hosts in scope with liveness, labels, versions and counts by state. */
+    listHosts: {
+      name: "ListHosts",
+      requestType: ListHostsRequest as typeof ListHostsRequest,
+      requestStream: false,
+      responseType: ListHostsResponse as typeof ListHostsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** The current view of every matching process, from the agents' streams. */
+    listProcesses: {
+      name: "ListProcesses",
+      requestType: FleetServiceListProcessesRequest as typeof FleetServiceListProcessesRequest,
+      requestStream: false,
+      responseType: FleetServiceListProcessesResponse as typeof FleetServiceListProcessesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * start, stop, restart or signal, fanned out to the hosts in parallel; one message per
+     * process result or host error, as they arrive.
+     */
+    control: {
+      name: "Control",
+      requestType: ControlRequest as typeof ControlRequest,
+      requestStream: false,
+      responseType: ControlResponse as typeof ControlResponse,
+      responseStream: true,
+      options: {},
+    },
+    /** reread on the selected hosts, one message per host. */
+    reread: {
+      name: "Reread",
+      requestType: FleetServiceRereadRequest as typeof FleetServiceRereadRequest,
+      requestStream: false,
+      responseType: FleetServiceRereadResponse as typeof FleetServiceRereadResponse,
+      responseStream: true,
+      options: {},
+    },
+    /** update on the selected hosts, one message per host. */
+    update: {
+      name: "Update",
+      requestType: FleetServiceUpdateRequest as typeof FleetServiceUpdateRequest,
+      requestStream: false,
+      responseType: FleetServiceUpdateResponse as typeof FleetServiceUpdateResponse,
+      responseStream: true,
+      options: {},
+    },
+    /** Stored transitions, exits, gaps and operator actions, oldest first. */
+    history: {
+      name: "History",
+      requestType: HistoryRequest as typeof HistoryRequest,
+      requestStream: false,
+      responseType: HistoryResponse as typeof HistoryResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** The live stream of the same, plus host liveness changes. */
+    watchEvents: {
+      name: "WatchEvents",
+      requestType: WatchEventsRequest as typeof WatchEventsRequest,
+      requestStream: false,
+      responseType: WatchEventsResponse as typeof WatchEventsResponse,
+      responseStream: true,
+      options: {},
+    },
+    /** Log output of the matching processes, merged across hosts in capture-time order. */
+    logs: {
+      name: "Logs",
+      requestType: LogsRequest as typeof LogsRequest,
+      requestStream: false,
+      responseType: LogsResponse as typeof LogsResponse,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
-
-export interface FleetServiceServer extends UntypedServiceImplementation {
-  /** The hosts in scope with liveness, labels, versions and counts by state. */
-  listHosts: handleUnaryCall<ListHostsRequest, ListHostsResponse>;
-  /** The current view of every matching process, from the agents' streams. */
-  listProcesses: handleUnaryCall<FleetServiceListProcessesRequest, FleetServiceListProcessesResponse>;
-  /**
-   * start, stop, restart or signal, fanned out to the hosts in parallel; one message per
-   * process result or host error, as they arrive.
-   */
-  control: handleServerStreamingCall<ControlRequest, ControlResponse>;
-  /** reread on the selected hosts, one message per host. */
-  reread: handleServerStreamingCall<FleetServiceRereadRequest, FleetServiceRereadResponse>;
-  /** update on the selected hosts, one message per host. */
-  update: handleServerStreamingCall<FleetServiceUpdateRequest, FleetServiceUpdateResponse>;
-  /** Stored transitions, exits, gaps and operator actions, oldest first. */
-  history: handleUnaryCall<HistoryRequest, HistoryResponse>;
-  /** The live stream of the same, plus host liveness changes. */
-  watchEvents: handleServerStreamingCall<WatchEventsRequest, WatchEventsResponse>;
-  /** Log output of the matching processes, merged across hosts in capture-time order. */
-  logs: handleServerStreamingCall<LogsRequest, LogsResponse>;
-}
-
-export interface FleetServiceClient extends Client {
-  /** The hosts in scope with liveness, labels, versions and counts by state. */
-  listHosts(
-    request: ListHostsRequest,
-    callback: (error: ServiceError | null, response: ListHostsResponse) => void,
-  ): ClientUnaryCall;
-  listHosts(
-    request: ListHostsRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListHostsResponse) => void,
-  ): ClientUnaryCall;
-  listHosts(
-    request: ListHostsRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListHostsResponse) => void,
-  ): ClientUnaryCall;
-  /** The current view of every matching process, from the agents' streams. */
-  listProcesses(
-    request: FleetServiceListProcessesRequest,
-    callback: (error: ServiceError | null, response: FleetServiceListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  listProcesses(
-    request: FleetServiceListProcessesRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: FleetServiceListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  listProcesses(
-    request: FleetServiceListProcessesRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: FleetServiceListProcessesResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * start, stop, restart or signal, fanned out to the hosts in parallel; one message per
-   * process result or host error, as they arrive.
-   */
-  control(request: ControlRequest, options?: Partial<CallOptions>): ClientReadableStream<ControlResponse>;
-  control(
-    request: ControlRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<ControlResponse>;
-  /** reread on the selected hosts, one message per host. */
-  reread(
-    request: FleetServiceRereadRequest,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<FleetServiceRereadResponse>;
-  reread(
-    request: FleetServiceRereadRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<FleetServiceRereadResponse>;
-  /** update on the selected hosts, one message per host. */
-  update(
-    request: FleetServiceUpdateRequest,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<FleetServiceUpdateResponse>;
-  update(
-    request: FleetServiceUpdateRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<FleetServiceUpdateResponse>;
-  /** Stored transitions, exits, gaps and operator actions, oldest first. */
-  history(
-    request: HistoryRequest,
-    callback: (error: ServiceError | null, response: HistoryResponse) => void,
-  ): ClientUnaryCall;
-  history(
-    request: HistoryRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HistoryResponse) => void,
-  ): ClientUnaryCall;
-  history(
-    request: HistoryRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HistoryResponse) => void,
-  ): ClientUnaryCall;
-  /** The live stream of the same, plus host liveness changes. */
-  watchEvents(request: WatchEventsRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchEventsResponse>;
-  watchEvents(
-    request: WatchEventsRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<WatchEventsResponse>;
-  /** Log output of the matching processes, merged across hosts in capture-time order. */
-  logs(request: LogsRequest, options?: Partial<CallOptions>): ClientReadableStream<LogsResponse>;
-  logs(request: LogsRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<LogsResponse>;
-}
-
-export const FleetServiceClient = makeGenericClientConstructor(
-  FleetServiceService,
-  "fleet.v1.FleetService",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): FleetServiceClient;
-  service: typeof FleetServiceService;
-  serviceName: string;
-};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));

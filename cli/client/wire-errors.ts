@@ -1,0 +1,38 @@
+/**
+ * A failed gRPC call (grpc-transport.ts) to the FleetError that fleetctl's clients promise
+ * (agent-client.ts): the server's fault name from the trailing metadata key `fleet-fault`
+ * becomes the code and the status message the message; UNAUTHENTICATED becomes FAILED `Server
+ * requires authentication`; a connection that could not be made or was lost becomes
+ * HOST_UNREACHABLE with supervisorctl's text after the URL (`no such file`, `refused
+ * connection`, `closed the connection`) and, as cause, an Error whose `code` is the errno.
+ */
+import { ErrorCodes, FAULT_METADATA_KEY, FleetError, type ErrorCode } from '../../common/errors.js';
+import { GrpcError, GrpcStatus } from './grpc-status.js';
+
+/** A fault name from the wire; a name this build does not know reads as FAILED. */
+export function toErrorCode(name: string): ErrorCode {
+  return name in ErrorCodes ? (name as ErrorCode) : 'FAILED';
+}
+
+const UNREACHABLE_TEXT: Record<string, string> = {
+  ENOENT: 'no such file',
+  ECONNREFUSED: 'refused connection',
+  ECONNRESET: 'closed the connection',
+};
+
+/** Anything a call rejected with: GrpcErrors are mapped; anything else (an AbortSignal's reason) is returned as it is. */
+export function toFleetError(err: unknown, url: string): unknown {
+  if (!(err instanceof GrpcError)) return err;
+  const fault = err.metadata[FAULT_METADATA_KEY];
+  if (fault !== undefined && fault !== '') return new FleetError(toErrorCode(fault), err.details);
+  if (err.code === GrpcStatus.UNAUTHENTICATED) return new FleetError('FAILED', 'Server requires authentication');
+  if (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.CANCELLED) {
+    // CANCELLED reaches here only when the server cut the call (ours reject with the signal's reason).
+    const errno = (err.cause as { code?: unknown } | undefined)?.code;
+    const code = typeof errno === 'string' ? errno : err.connected ? 'ECONNRESET' : 'ECONNREFUSED';
+    return new FleetError('HOST_UNREACHABLE', `${url} ${UNREACHABLE_TEXT[code] ?? code}`, {
+      cause: Object.assign(new Error(err.details), { code }),
+    });
+  }
+  return new FleetError('INTERNAL', err.details || err.message, { cause: err });
+}
