@@ -44,7 +44,7 @@ export class Controller {
     if (line === '') return { code: Exit.SUCCESS, endsShell: false };
     if (line.startsWith('?')) line = `help ${line.slice(1)}`;
     const name = IDENT.exec(line)![0];
-    const command = name === '' ? undefined : findCommand(name);
+    const command = name === '' ? undefined : await findCommand(name);
     if (!command) {
       this.io.out(`*** Unknown syntax: ${line}\n`);
       return { code: Exit.GENERIC, endsShell: false };
@@ -91,7 +91,7 @@ export class Controller {
       signal,
       readLine: (prompt, s) => this.lines.readLine(prompt, s),
       run: async (name, arg) => {
-        const command = findCommand(name);
+        const command = await findCommand(name);
         if (!command) throw new Error(`no command ${name}`);
         return command.run(ctx, arg);
       },

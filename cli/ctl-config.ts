@@ -38,13 +38,15 @@ const CTL_SECTIONS: ReadonlySet<string> = new Set(['supervisorctl', 'DEFAULT']);
 
 /**
  * The lines of `text` that belong to the named sections, the others blanked (so line numbers
- * stay right). A header is a line that starts with `[`: unindented, it can never continue a
- * value. With a thousand programs in the file this saves most of the parse (fleetctl's
- * start-up counts), and a broken line in a [program:x] section is the agent's to report.
+ * stay right) and those after the last kept line dropped. A header is a line that starts with
+ * `[`: unindented, it can never continue a value. With a thousand programs in the file this
+ * saves most of the parse (fleetctl's start-up counts: the parser still walks every blank
+ * line), and a broken line in a [program:x] section is the agent's to report.
  */
 export function onlySections(text: string, names: ReadonlySet<string>): string {
   const lines = text.split('\n');
   let keep = false;
+  let end = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.startsWith('[')) {
@@ -52,9 +54,10 @@ export function onlySections(text: string, names: ReadonlySet<string>): string {
       const close = header.lastIndexOf(']');
       keep = close > 0 && names.has(header.slice(1, close));
     }
-    if (!keep) lines[i] = '';
+    if (keep) end = i + 1;
+    else lines[i] = '';
   }
-  return lines.join('\n');
+  return lines.slice(0, end).join('\n');
 }
 
 export function readCtlConfig(

@@ -27,12 +27,16 @@ export class Terminal implements LineSource {
   private waiting: ((line: string | null) => void) | null = null;
   private ended = false;
   private muted = false;
-  private readonly input: NonNullable<TerminalOptions['input']>;
-  private readonly output: NonNullable<TerminalOptions['output']>;
 
-  constructor(private readonly options: TerminalOptions = {}) {
-    this.input = options.input ?? process.stdin;
-    this.output = options.output ?? process.stdout;
+  constructor(private readonly options: TerminalOptions = {}) {}
+
+  /** process.stdin is created on first access (a few ms): a command that never reads leaves it alone. */
+  private get input(): NonNullable<TerminalOptions['input']> {
+    return this.options.input ?? process.stdin;
+  }
+
+  private get output(): NonNullable<TerminalOptions['output']> {
+    return this.options.output ?? process.stdout;
   }
 
   readLine(prompt: string, signal?: AbortSignal): Promise<string | null> {

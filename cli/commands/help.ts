@@ -10,7 +10,7 @@ const HEADER = 'default commands (type help <topic>):';
  * that fit 79 characters); `help <command>` prints the command's text. `help json` is fleetctl's
  * own topic (not listed, so the listing stays supervisorctl's).
  */
-export function helpCommand(commands: () => readonly Command[]): Command {
+export function helpCommand(commands: () => Promise<readonly Command[]>): Command {
   return {
     name: 'help',
     help: '',
@@ -22,7 +22,7 @@ export function helpCommand(commands: () => readonly Command[]): Command {
         return Exit.SUCCESS;
       }
       if (topic === '') {
-        const names = commands()
+        const names = (await commands())
           .filter((c) => c.help !== '')
           .map((c) => c.name)
           .sort();
@@ -33,7 +33,7 @@ export function helpCommand(commands: () => readonly Command[]): Command {
         ctx.io.out(JSON_HELP);
         return Exit.SUCCESS;
       }
-      const command = commands().find((c) => c.name === topic && c.help !== '');
+      const command = (await commands()).find((c) => c.name === topic && c.help !== '');
       if (command) ctx.io.out(command.help);
       else say(ctx, `*** No help on ${topic}`);
       return Exit.SUCCESS;

@@ -1,35 +1,42 @@
-/** Every fleetctl command, by the name typed. The shell's `help` lists those with a help text. */
+/**
+ * Every fleetctl command, by the name typed. A command's module is loaded when the command is
+ * first run, so a one-shot `fleetctl status` loads status's code and not the other twenty
+ * (start-up counts: bench:ctl). The shell's `help` lists those with a help text.
+ */
 import type { Command } from './command.js';
-import { add } from './add.js';
-import { avail } from './avail.js';
-import { clear } from './clear.js';
-import { fg } from './fg.js';
-import { helpCommand } from './help.js';
-import { maintail } from './maintail.js';
-import { open } from './open.js';
-import { pid } from './pid.js';
-import { eof, exit, quit } from './quit.js';
-import { reload } from './reload.js';
-import { remove } from './remove.js';
-import { reread } from './reread.js';
-import { restart } from './restart.js';
-import { shutdown } from './shutdown.js';
-import { signal } from './signal.js';
-import { start } from './start.js';
-import { status } from './status.js';
-import { stop } from './stop.js';
-import { tail } from './tail.js';
-import { update } from './update.js';
-import { version } from './version.js';
 
-export const COMMANDS: readonly Command[] = [
-  add, avail, clear, exit, fg, maintail, open, pid, quit, reload, remove, reread, restart,
-  shutdown, signal, start, status, stop, tail, update, version, eof,
-  helpCommand(() => COMMANDS),
-];
+const LOADERS: ReadonlyMap<string, () => Promise<Command>> = new Map([
+  ['add', async () => (await import('./add.js')).add],
+  ['avail', async () => (await import('./avail.js')).avail],
+  ['clear', async () => (await import('./clear.js')).clear],
+  ['exit', async () => (await import('./quit.js')).exit],
+  ['fg', async () => (await import('./fg.js')).fg],
+  ['maintail', async () => (await import('./maintail.js')).maintail],
+  ['open', async () => (await import('./open.js')).open],
+  ['pid', async () => (await import('./pid.js')).pid],
+  ['quit', async () => (await import('./quit.js')).quit],
+  ['reload', async () => (await import('./reload.js')).reload],
+  ['remove', async () => (await import('./remove.js')).remove],
+  ['reread', async () => (await import('./reread.js')).reread],
+  ['restart', async () => (await import('./restart.js')).restart],
+  ['shutdown', async () => (await import('./shutdown.js')).shutdown],
+  ['signal', async () => (await import('./signal.js')).signal],
+  ['start', async () => (await import('./start.js')).start],
+  ['status', async () => (await import('./status.js')).status],
+  ['stop', async () => (await import('./stop.js')).stop],
+  ['tail', async () => (await import('./tail.js')).tail],
+  ['update', async () => (await import('./update.js')).update],
+  ['version', async () => (await import('./version.js')).version],
+  ['EOF', async () => (await import('./quit.js')).eof],
+  ['help', async () => (await import('./help.js')).helpCommand(allCommands)],
+]);
 
-const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
+/** The command typed as `name`, or undefined when there is none. */
+export async function findCommand(name: string): Promise<Command | undefined> {
+  return LOADERS.get(name)?.();
+}
 
-export function findCommand(name: string): Command | undefined {
-  return BY_NAME.get(name);
+/** Every command (loads them all). */
+export function allCommands(): Promise<Command[]> {
+  return Promise.all([...LOADERS.values()].map((load) => load()));
 }
