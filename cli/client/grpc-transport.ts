@@ -20,7 +20,8 @@
  * - Server streams keep at most STREAM_HIGH_WATER decoded messages ahead of their reader; past
  *   that the HTTP/2 stream is paused, so HTTP/2 flow control slows the server down. Leaving the
  *   `for await` early cancels the call.
- * - close() lets calls in progress finish and refuses new ones. Idempotent.
+ * - close() lets calls in progress finish and refuses new ones, then drops the connection
+ *   without waiting for the server to close its end (a one-shot fleetctl exits at once). Idempotent.
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -92,6 +93,10 @@ interface Connection {
   connected: boolean;
   /** The session's error (connect ENOENT, ECONNREFUSED, ECONNRESET...), once it had one. */
   error: Error | null;
+  /** Calls in progress on it. */
+  active: number;
+  /** close() was called: the session ends when its last call does. */
+  closing: boolean;
 }
 
 interface CallHandlers {
@@ -185,8 +190,11 @@ export class GrpcTransport {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.connection?.session.close();
+    const connection = this.connection;
     this.connection = null;
+    if (connection === null) return;
+    connection.closing = true;
+    endIfIdle(connection);
   }
 
   /** The open connection, or a new one. */
@@ -198,7 +206,7 @@ export class GrpcTransport {
       endpoint.kind === 'unix' ? netConnect(endpoint.path) : netConnect({ host: endpoint.host, port: endpoint.port, noDelay: true });
     const authority = endpoint.kind === 'unix' ? 'http://localhost' : `http://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
     const session = connect(authority, { createConnection: socket, settings: { initialWindowSize: STREAM_WINDOW_BYTES } });
-    const connection: Connection = { session, connected: false, error: null };
+    const connection: Connection = { session, connected: false, error: null, active: 0, closing: false };
     session.once('connect', () => {
       connection.connected = true;
       session.setLocalWindowSize(SESSION_WINDOW_BYTES);
@@ -248,6 +256,7 @@ export class GrpcTransport {
       return idle;
     }
 
+    connection.active++;
     let finished = false;
     let timer: NodeJS.Timeout | null = null;
     const onAbort = (): void => finish(signal!.reason);
@@ -257,6 +266,8 @@ export class GrpcTransport {
       signal?.removeEventListener('abort', onAbort);
       if (timer !== null) clearTimeout(timer);
       if (error !== null && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+      connection.active--;
+      endIfIdle(connection);
       handlers.end(error);
     }
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -306,6 +317,15 @@ export class GrpcTransport {
       cancel: () => finish(new GrpcError(GrpcStatus.CANCELLED, 'Cancelled by the client')),
     };
   }
+}
+
+/**
+ * Ends a closing connection once no call runs on it. destroy(), not close(): a gracefully closed
+ * session waits for the server to close its end of the socket, which held fleetctl's exit up to
+ * tens of milliseconds (bench:ctl).
+ */
+function endIfIdle(connection: Connection): void {
+  if (connection.closing && connection.active === 0 && !connection.session.destroyed) connection.session.destroy();
 }
 
 /** `grpc-timeout`: at most 8 digits and a unit. */
