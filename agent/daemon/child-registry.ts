@@ -52,8 +52,7 @@ export class ChildRegistry {
   /** Opens (creating state_dir with mode 0700 when needed) the journal for one config file. */
   static open(stateDir: string, configFile: string): ChildRegistry {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const key = createHash('sha256').update(resolve(configFile)).digest('hex').slice(0, 16);
-    return new ChildRegistry(join(stateDir, `children-${key}.journal`));
+    return new ChildRegistry(join(stateDir, `children-${stateKey(configFile)}.journal`));
   }
 
   /**
@@ -185,6 +184,14 @@ export class ChildRegistry {
     }
     logger.info(`stopped leftover '${child.name}' (pid ${child.pid})`);
   }
+}
+
+/**
+ * What names one agent's files in state_dir (child journal, spool): a hash of its config file's
+ * absolute path, so two agents with different configs on one host never share them.
+ */
+export function stateKey(configFile: string): string {
+  return createHash('sha256').update(resolve(configFile)).digest('hex').slice(0, 16);
 }
 
 function spawnLine(c: StoredChild): string {

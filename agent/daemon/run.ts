@@ -1,16 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { VERSION } from '../../common/version.js';
 import { formatDiagnostic } from '../config/load.js';
 import type { Config, ConfigDiagnostic, ConfigResult } from '../config/types.js';
 import type { ControlHost } from '../control/control-host.js';
 import { startControlServer, type ControlServer } from '../control/control-server.js';
 import { Supervisor } from '../engine/supervisor.js';
+import { ControllerLink } from '../link/link.js';
 import { openActivityLog, type ActivityLog } from '../logs/activity-log.js';
 import { cleanupAutoLogs } from '../logs/auto-log.js';
 import { native } from '../native/addon.js';
+import type { Logger } from '../logs/logger.js';
 import type { EngineEvent } from '../process/events.js';
 import { NativeSpawner } from '../process/native-spawner.js';
 import { resolveUser } from '../process/user.js';
-import { ChildRegistry } from './child-registry.js';
+import { ChildRegistry, stateKey } from './child-registry.js';
 import { isDaemonChild, reportToForeground } from './daemonize.js';
 import { Pidfile } from './pidfile.js';
 import { ensureRlimits } from './rlimits.js';
@@ -39,11 +43,17 @@ export async function runAgent(options: RunOptions): Promise<number> {
 /** One agent process: the pieces built from one config, rebuilt on SIGHUP; the spawner and the registry live as long as the process. */
 class Agent {
   private log!: ActivityLog;
+  /** The config the running engine was built from. */
+  private config!: Config;
   private pidfile!: Pidfile;
   private supervisor!: Supervisor;
   private control: ControlServer | null = null;
   private registry!: ChildRegistry;
   private spawner: NativeSpawner | null = null;
+  /** The stream to fleet-controller when [fleet] controller is set; it lives across reloads. */
+  private link: ControllerLink | null = null;
+  private readonly instanceId = randomUUID();
+  private readonly startedMs = Date.now();
   private stopping = false;
   private tornDown = false;
   /**
@@ -61,6 +71,7 @@ class Agent {
 
   async start(config: Config, warnings: ConfigDiagnostic[]): Promise<void> {
     const { supervisord } = config;
+    this.config = config;
     if (isDaemonChild()) {
       if (supervisord.directory) process.chdir(supervisord.directory);
       process.umask(supervisord.umask);
@@ -84,13 +95,16 @@ class Agent {
     await this.registry.recover(this.log);
     this.spawner = new NativeSpawner();
     try {
+      this.link = this.openLink(config);
       await this.boot(config);
     } catch (err) {
+      await this.link?.close();
       this.spawner.close();
       this.registry.close();
       this.log.close();
       throw err;
     }
+    this.link?.start();
     this.installSignalHandlers();
     this.log.info(`fleet-agent ${VERSION} started with pid ${process.pid}`);
     this.keepAlive = setInterval(() => {}, 2 ** 31 - 1);
@@ -110,7 +124,12 @@ class Agent {
       config,
       spawner: this.spawner!,
       logger: this.log,
-      events: { emit: (event) => this.record(event) },
+      events: {
+        emit: (event) => {
+          this.record(event);
+          this.link?.record(event);
+        },
+      },
     });
     try {
       this.control = await startControlServer({ config, engine: this.supervisor, host: this.controlHost(), logger: this.log });
@@ -132,6 +151,60 @@ class Agent {
       shutdown: () => void this.shutdown(null),
       restart: () => void this.reload(null),
     };
+  }
+
+  /**
+   * The controller link for [fleet] controller (null without one). Its spool is opened now, so
+   * every transition from the first autostart on is numbered; it dials once start() is called.
+   * Throws CONFIG_INVALID when the settings cannot be served (TLS before it exists).
+   */
+  private openLink(config: Config): ControllerLink | null {
+    const { fleet } = config;
+    if (fleet.controller === null) return null;
+    return ControllerLink.open({
+      fleet,
+      spoolDir: join(fleet.stateDir, `spool-${stateKey(config.file)}`),
+      host: {
+        engine: () => this.supervisor,
+        state: () => this.controlHost().state(),
+        loadConfig: () => this.readConfig(),
+      },
+      logger: this.currentLog,
+      instanceId: this.instanceId,
+      startedMs: this.startedMs,
+    });
+  }
+
+  /** The activity log of the moment (a reload opens a new one), for what outlives a reload. */
+  private readonly currentLog: Logger = {
+    log: (level, message) => this.log.log(level, message),
+    critical: (message) => this.log.critical(message),
+    error: (message) => this.log.error(message),
+    warn: (message) => this.log.warn(message),
+    info: (message) => this.log.info(message),
+    debug: (message) => this.log.debug(message),
+    trace: (message) => this.log.trace(message),
+    blather: (message) => this.log.blather(message),
+  };
+
+  /**
+   * After a reload: the same [fleet] settings keep the link (the controller gets a new
+   * snapshot); changed ones replace it. A link that cannot be opened is logged and the agent
+   * goes on standalone.
+   */
+  private async relink(previous: Config, next: Config): Promise<void> {
+    if (JSON.stringify(previous.fleet) === JSON.stringify(next.fleet) && previous.file === next.file) {
+      this.link?.engineReplaced();
+      return;
+    }
+    await this.link?.close();
+    this.link = null;
+    try {
+      this.link = this.openLink(next);
+      this.link?.start();
+    } catch (err) {
+      this.log.critical(`the controller link was not reopened: ${message(err)}`);
+    }
   }
 
   private openLog(config: Config): void {
@@ -194,6 +267,7 @@ class Agent {
       await this.reloading?.catch(() => {});
       await this.supervisor.shutdown();
       await this.supervisor.close();
+      await this.link?.close();
       await this.control?.close();
       this.pidfile.remove();
       this.log.info('exiting');
@@ -210,6 +284,7 @@ class Agent {
     if (this.tornDown) return;
     this.tornDown = true;
     this.stopping = true;
+    void this.link?.close();
     this.spawner?.close();
     this.registry.close();
     this.log.close();
@@ -250,6 +325,8 @@ class Agent {
       old.close();
       for (const w of result.warnings) this.log.warn(formatDiagnostic(w));
       await this.boot(result.config);
+      await this.relink(this.config, result.config);
+      this.config = result.config;
       this.log.info(`reloaded ${result.config.file}`);
     })();
     try {

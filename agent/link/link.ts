@@ -1,0 +1,166 @@
+/**
+ * The agent's link to fleet-controller ([fleet] controller=): numbers every transition and exit
+ * into the spool as the engine reports them, whether or not the controller is reachable, and
+ * keeps one stream to the controller open (link-session.ts), dialling again with jittered
+ * backoff (backoff.ts) whenever it ends. The agent stays authoritative: losing the controller
+ * changes nothing about its processes.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FleetError } from '../../common/errors.js';
+import type { FleetSettings } from '../config/types.js';
+import type { Logger } from '../logs/logger.js';
+import type { EngineEvent } from '../process/events.js';
+import { backoffDelay, LINK_BACKOFF, type BackoffPolicy } from './backoff.js';
+import type { CommandHost } from './commands.js';
+import { openLinkStream, type LinkStream } from './grpc-stream.js';
+import { toHostEvent } from './host-events.js';
+import { LinkSession, type AgentIdentity } from './link-session.js';
+import { Spool } from './spool.js';
+
+export interface LinkOptions {
+  fleet: FleetSettings;
+  /** The spool's directory: one per config file under state_dir. */
+  spoolDir: string;
+  /** The engine of the moment, the agent's state and the config read again (commands). */
+  host: CommandHost;
+  /** The activity log: link up and down at INFO. */
+  logger: Logger;
+  /** Constant for the agent process: its id and start time. */
+  instanceId: string;
+  startedMs: number;
+  backoff?: BackoffPolicy;
+  /** The transport; grpc-js by default. */
+  connect?: (address: string) => LinkStream;
+}
+
+export class ControllerLink implements AsyncDisposable {
+  private readonly lifetime = new AbortController();
+  private readonly spool: Spool;
+  private readonly identity: AgentIdentity;
+  private session: LinkSession | null = null;
+  private running: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+
+  /**
+   * Opens the spool; events recorded from now on are numbered and kept. Dialling waits for
+   * start(). Throws CONFIG_INVALID when the settings ask for a transport this agent does not
+   * have (TLS), and what the file system throws for the spool.
+   */
+  static open(options: LinkOptions): ControllerLink {
+    const { controller, insecure } = options.fleet;
+    if (controller === null) throw new FleetError('CONFIG_INVALID', '[fleet] controller is not set');
+    if (!insecure) {
+      throw new FleetError(
+        'CONFIG_INVALID',
+        `[fleet] controller = ${controller}: TLS to the controller is not available in this version; ` +
+          'set insecure = true in [fleet] for the plaintext development mode (a controller started with --insecure), ' +
+          'or remove controller to run standalone',
+      );
+    }
+    return new ControllerLink(options, controller);
+  }
+
+  private constructor(
+    private readonly options: LinkOptions,
+    readonly address: string,
+  ) {
+    this.spool = Spool.open(options.spoolDir, { maxBytes: options.fleet.spoolMaxBytes, logger: options.logger });
+    this.identity = {
+      host: options.fleet.host,
+      labels: options.fleet.labels,
+      instanceId: options.instanceId,
+      pid: process.pid,
+      startedMs: options.startedMs,
+    };
+  }
+
+  /** Starts dialling the controller (once the engine exists: the first message is its snapshot). Idempotent. */
+  start(): void {
+    if (this.running === null && !this.lifetime.signal.aborted) this.running = this.run();
+  }
+
+  /** The highest seq given out so far. */
+  get lastSeq(): number {
+    return this.spool.lastSeq;
+  }
+
+  /**
+   * The engine's event sink: transitions and exits are numbered and spooled now, in the
+   * engine's turn; a change of the process set asks for a new snapshot.
+   */
+  record(event: EngineEvent): void {
+    if (this.lifetime.signal.aborted) return;
+    if (event.type === 'groups') {
+      this.session?.processesChanged();
+      return;
+    }
+    const hostEvent = toHostEvent(event, (group, name) => {
+      try {
+        return this.options.host.engine().getProcessInfo({ group, name });
+      } catch {
+        return null;
+      }
+    });
+    if (hostEvent !== null) this.spool.append(hostEvent);
+  }
+
+  /** The agent rebuilt its engine (reload): the controller gets a new snapshot. */
+  engineReplaced(): void {
+    this.session?.processesChanged();
+  }
+
+  /** Ends the stream and closes the spool (everything spooled stays for the next run). Idempotent. */
+  close(): Promise<void> {
+    if (this.closing === null) {
+      this.lifetime.abort();
+      this.session?.end('the agent is stopping');
+      this.closing = (this.running ?? Promise.resolve()).then(() => this.spool.close());
+    }
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.options;
+    const signal = this.lifetime.signal;
+    const policy = this.options.backoff ?? LINK_BACKOFF;
+    const connect = this.options.connect ?? ((address: string) => openLinkStream(address, { insecure: true }));
+    let attempt = 0;
+    let quiet = false;
+    while (!signal.aborted) {
+      const session = new LinkSession({
+        stream: connect(this.address),
+        identity: this.identity,
+        spool: this.spool,
+        host: this.options.host,
+        logger,
+        lifetime: signal,
+        onUp: ({ ackedSeq, heartbeatMs }) => {
+          attempt = 0;
+          quiet = false;
+          logger.info(
+            `controller link up: ${this.address} (controller has seq ${ackedSeq}, this host is at ${this.spool.lastSeq}; heartbeat ${heartbeatMs} ms)`,
+          );
+        },
+      });
+      this.session = session;
+      const end = await session.run();
+      this.session = null;
+      if (signal.aborted) break;
+      const delay = backoffDelay(attempt++, policy, Math.random);
+      if (end.up) logger.info(`controller link down: ${this.address}: ${end.reason}; reconnecting in ${delay} ms`);
+      else if (!quiet) logger.info(`controller link to ${this.address} not established: ${end.reason}; retrying with backoff`);
+      else logger.debug(`controller link to ${this.address} not established: ${end.reason}; retrying in ${delay} ms`);
+      quiet = true;
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch {
+        break; // closed
+      }
+    }
+    if (this.session) this.session.end('the agent is stopping');
+  }
+}
