@@ -246,6 +246,30 @@ test('reread and update from the controller see and add a program added to the c
   assert.equal(await agent.stop('SIGTERM'), 0);
 });
 
+test('a reload keeps the stream and sends a new snapshot; changed [fleet] settings open a new one', async () => {
+  const c = await controller();
+  const s = setup('reload', c.port, SLEEPER('one'));
+  const agent = run(s.conf);
+  const conn = await c.connection(1);
+  await pidOf(s, 'one');
+  writeConfig(s.dir, readText(s.conf) + SLEEPER('two'));
+  agent.proc.kill('SIGHUP');
+  await waitFor(() => conn.snapshots.some((snap) => snap.processes.some((p) => p.name === 'two')), { what: 'a snapshot with the new program' });
+  await pidOf(s, 'two');
+  assert.equal(c.connections.length, 1, 'the same stream');
+  assert.equal(conn.ended, false);
+  await waitFor(() => transitions([...c.stored.values()], 'two').includes('PROCESS_STATE_STARTING>PROCESS_STATE_RUNNING'), { what: 'two RUNNING' });
+  assert.deepEqual([...c.stored.keys()].sort((a, b) => a - b), range(1, c.ackedSeq), 'the history goes on without a hole');
+
+  writeConfig(s.dir, readText(s.conf).replace('labels = role=test', 'labels = role=changed'));
+  agent.proc.kill('SIGHUP');
+  const second = await c.connection(2);
+  assert.deepEqual(second.hello!.labels, { role: 'changed' });
+  assert.equal(Number(second.hello!.lastSeq) >= c.ackedSeq, true, 'the same counter');
+  await waitFor(() => conn.ended, { what: 'the old stream ended' });
+  assert.equal(await agent.stop('SIGTERM'), 0);
+});
+
 test('a log subscription sends the backlog since a time, a marker, then live output, across a rotation', async () => {
   const c = await controller();
   // Numbered lines of about 100 bytes, 20 a second; the log rotates every 2 KB (once a second).

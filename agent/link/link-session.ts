@@ -58,8 +58,6 @@ export interface SessionOptions {
   lifetime: AbortSignal;
   /** Called once the HelloAck came. */
   onUp(ack: { ackedSeq: number; heartbeatMs: number }): void;
-  /** How long to wait for HelloAck (10 s by default). */
-  helloTimeoutMs?: number;
 }
 
 export interface SessionEnd {
@@ -72,6 +70,8 @@ export interface SessionEnd {
 const DEFAULT_HEARTBEAT_MS = 5000;
 /** Heartbeats faster than this are slowed down to it. */
 const MIN_HEARTBEAT_MS = 50;
+/** How long a HelloAck may take before the attempt is given up. */
+const HELLO_TIMEOUT_MS = 10_000;
 /** Records per EventBatch, in spool bytes: well under gRPC's 4 MiB message limit. */
 const BATCH_BYTES = 512 * 1024;
 
@@ -95,7 +95,7 @@ export class LinkSession {
     const { stream } = this.options;
     try {
       this.hello();
-      this.helloTimer = setTimeout(() => this.end('no HelloAck from the controller in time'), this.options.helloTimeoutMs ?? 10_000);
+      this.helloTimer = setTimeout(() => this.end('no HelloAck from the controller in time'), HELLO_TIMEOUT_MS);
       for await (const message of stream.messages() as AsyncIterable<ConnectResponse>) {
         if (this.ended.signal.aborted) break;
         this.lastHeard = Date.now();

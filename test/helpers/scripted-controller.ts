@@ -204,11 +204,6 @@ export class ScriptedController {
     if (this.script.autoAck && events.length > 0) this.ack(connection, Number(events.at(-1)!.seq));
   }
 
-  /** Stores what a connection received but was not acked (a controller catching up), without acking. */
-  storeUnacked(connection: ScriptedConnection): void {
-    for (const event of connection.events) this.stored.set(Number(event.seq), event);
-  }
-
   close(): void {
     for (const c of this.connections) c.drop();
     this.server.forceShutdown();
