@@ -23,10 +23,10 @@
  * - close() lets calls in progress finish and refuses new ones, then drops the connection
  *   without waiting for the server to close its end (a one-shot fleetctl exits at once). Idempotent.
  */
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { connect } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
-import { encodeMessage, MessageDecoder } from './grpc-framing.js';
-import { decodeGrpcMessage, GrpcError, GrpcStatus, statusFromHttp } from './grpc-status.js';
+import { startCall, type CallConnection, type CallHandlers, type RunningCall } from './grpc-call.js';
+import { GrpcError, GrpcStatus } from './grpc-status.js';
 
 /**
  * Where the server listens. TLS (FleetService) will be a third kind whose connector is
@@ -88,29 +88,13 @@ export const STREAM_HIGH_WATER = 16;
 const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
 const SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
 
-interface Connection {
-  session: ClientHttp2Session;
+interface Connection extends CallConnection {
   connected: boolean;
-  /** The session's error (connect ENOENT, ECONNREFUSED, ECONNRESET...), once it had one. */
   error: Error | null;
   /** Calls in progress on it. */
   active: number;
   /** close() was called: the session ends when its last call does. */
   closing: boolean;
-}
-
-interface CallHandlers {
-  /** One whole message; throwing fails the call with INTERNAL. */
-  message(bytes: Buffer): void;
-  /** Called once: null when the status was OK. */
-  end(error: unknown): void;
-}
-
-interface RunningCall {
-  pause(): void;
-  resume(): void;
-  /** Cancels the call if it is still running; no-op otherwise. */
-  cancel(): void;
 }
 
 export class GrpcTransport {
@@ -223,101 +207,31 @@ export class GrpcTransport {
   }
 
   private start(path: string, request: Uint8Array, options: GrpcCallOptions, handlers: CallHandlers): RunningCall {
-    const idle: RunningCall = { pause() {}, resume() {}, cancel() {} };
     const { signal } = options;
     if (this.closed) {
       handlers.end(new Error('grpc-transport: call after close()'));
-      return idle;
+      return IDLE;
     }
     if (signal?.aborted) {
       handlers.end(signal.reason);
-      return idle;
+      return IDLE;
     }
-    const headers: OutgoingHttpHeaders = {
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'grpc-accept-encoding': 'identity',
-      'user-agent': 'fleetctl-grpc/1',
-      ...this.metadata,
-    };
-    let timeoutMs: number | null = null;
-    if (options.deadline !== undefined) {
-      timeoutMs = Math.max(0, (typeof options.deadline === 'number' ? options.deadline : options.deadline.getTime()) - Date.now());
-      headers['grpc-timeout'] = grpcTimeout(timeoutMs);
-    }
+    const timeoutMs =
+      options.deadline === undefined ? undefined : Math.max(0, (typeof options.deadline === 'number' ? options.deadline : options.deadline.getTime()) - Date.now());
     const connection = this.connectionForCall();
-    let stream: ClientHttp2Stream;
-    try {
-      stream = connection.session.request(headers, { endStream: false });
-    } catch (err) {
-      handlers.end(transportError(connection, err));
-      return idle;
-    }
-
     connection.active++;
-    let finished = false;
-    let timer: NodeJS.Timeout | null = null;
-    const onAbort = (): void => finish(signal!.reason);
-    function finish(error: unknown): void {
-      if (finished) return;
-      finished = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (timer !== null) clearTimeout(timer);
-      if (error !== null && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
-      connection.active--;
-      endIfIdle(connection);
-      handlers.end(error);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs !== null) timer = setTimeout(() => finish(new GrpcError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded')), timeoutMs);
-
-    const decoder = new MessageDecoder();
-    let status: GrpcError | { ok: true } | null = null;
-    /** The response headers already failed the call: what follows is not gRPC messages. */
-    let notGrpc = false;
-    let streamError: Error | null = null;
-    stream.on('response', (responseHeaders: IncomingHttpHeaders) => {
-      const http = Number(responseHeaders[':status']);
-      if (responseHeaders['grpc-status'] !== undefined && http === 200) {
-        status = statusOf(responseHeaders);
-      } else if (http !== 200) {
-        status = new GrpcError(statusFromHttp(http), `the server answered HTTP ${http}`, metadataOf(responseHeaders));
-        notGrpc = true;
-      } else if (!String(responseHeaders['content-type'] ?? '').startsWith('application/grpc')) {
-        status = new GrpcError(GrpcStatus.UNKNOWN, `the server answered with content-type ${String(responseHeaders['content-type'])}, not application/grpc`);
-        notGrpc = true;
-      }
+    return startCall(connection, { ':path': path, ...this.metadata }, request, { signal, timeoutMs }, {
+      message: handlers.message,
+      end(error) {
+        connection.active--;
+        endIfIdle(connection);
+        handlers.end(error);
+      },
     });
-    stream.on('trailers', (trailers: IncomingHttpHeaders) => {
-      status ??= statusOf(trailers);
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (finished || notGrpc) return;
-      try {
-        for (const message of decoder.push(chunk)) handlers.message(message);
-      } catch (err) {
-        finish(new GrpcError(GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err), {}, { cause: err }));
-      }
-    });
-    // Kept for the whole life of the stream: an 'error' without a listener would crash the CLI.
-    stream.on('error', (err: Error) => (streamError ??= err));
-    stream.on('close', () => {
-      if (status === null) finish(transportError(connection, streamError, stream.rstCode));
-      else if (!('ok' in status)) finish(status);
-      else if (decoder.pendingBytes > 0) finish(new GrpcError(GrpcStatus.INTERNAL, `the stream ended inside a message (${decoder.pendingBytes} bytes left over)`));
-      else finish(null);
-    });
-    stream.end(encodeMessage(request));
-
-    return {
-      pause: () => stream.pause(),
-      resume: () => stream.resume(),
-      cancel: () => finish(new GrpcError(GrpcStatus.CANCELLED, 'Cancelled by the client')),
-    };
   }
 }
+
+const IDLE: RunningCall = { pause() {}, resume() {}, cancel() {} };
 
 /**
  * Ends a closing connection once no call runs on it. destroy(), not close(): a gracefully closed
@@ -328,56 +242,3 @@ function endIfIdle(connection: Connection): void {
   if (connection.closing && connection.active === 0 && !connection.session.destroyed) connection.session.destroy();
 }
 
-/** `grpc-timeout`: at most 8 digits and a unit. */
-function grpcTimeout(ms: number): string {
-  const rounded = Math.ceil(ms);
-  return rounded < 1e8 ? `${rounded}m` : `${Math.min(Math.ceil(rounded / 1000), 99_999_999)}S`;
-}
-
-/** Headers that are HTTP/2's or gRPC's own, not call metadata. */
-const RESERVED = new Set(['content-type', 'te', 'grpc-status', 'grpc-message', 'grpc-encoding', 'grpc-accept-encoding', 'grpc-status-details-bin', 'date', 'user-agent']);
-
-function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(headers)) {
-    if (key.startsWith(':') || RESERVED.has(key) || raw === undefined) continue;
-    const values = Array.isArray(raw) ? raw : [raw];
-    metadata[key] = values.join(',');
-  }
-  return metadata;
-}
-
-/** The status a trailers block (or a trailers-only answer) carries: OK, or a GrpcError. */
-function statusOf(trailers: IncomingHttpHeaders): GrpcError | { ok: true } {
-  const raw = trailers['grpc-status'];
-  const code = Number(Array.isArray(raw) ? raw[0] : raw);
-  if (code === GrpcStatus.OK) return { ok: true };
-  const message = trailers['grpc-message'];
-  const details = decodeGrpcMessage(String((Array.isArray(message) ? message[0] : message) ?? ''));
-  if (!Number.isInteger(code) || code < 0) return new GrpcError(GrpcStatus.UNKNOWN, `the server sent grpc-status ${String(raw)}`, metadataOf(trailers));
-  return new GrpcError(code, details, metadataOf(trailers));
-}
-
-/** The first system error (`code` like ENOENT, not ERR_HTTP2_...) in an error and its causes. */
-function systemError(err: unknown): (Error & { code: string }) | null {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return e as Error & { code: string };
-  }
-  return null;
-}
-
-/** A stream that closed without a gRPC status: the connection failed, dropped, or the server reset the stream. */
-function transportError(connection: Connection, err: unknown, rstCode?: number): GrpcError {
-  const cause = systemError(err) ?? systemError(connection.error);
-  const connected = connection.connected;
-  if (cause) return new GrpcError(GrpcStatus.UNAVAILABLE, cause.message, {}, { cause, connected });
-  if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR && rstCode !== constants.NGHTTP2_CANCEL && connected && !connection.session.destroyed) {
-    const code = rstCode === constants.NGHTTP2_REFUSED_STREAM ? GrpcStatus.UNAVAILABLE : GrpcStatus.INTERNAL;
-    return new GrpcError(code, `the server reset the stream (HTTP/2 error ${rstCode})`, {}, { cause: err ?? undefined });
-  }
-  const reset = Object.assign(new Error(connected ? 'the server closed the connection' : 'the connection closed before it was made'), {
-    code: connected ? 'ECONNRESET' : 'ECONNREFUSED',
-  });
-  return new GrpcError(GrpcStatus.UNAVAILABLE, reset.message, {}, { cause: reset, connected });
-}
