@@ -1,0 +1,426 @@
+/**
+ * The embedded FleetStore: one SQLite file (better-sqlite3) in WAL mode with
+ * `synchronous=NORMAL`: a commit survives a crash of the controller process (SIGKILL included);
+ * a power loss may take back the last commits, as WAL with NORMAL does.
+ *
+ * One connection does everything, synchronously, on the caller's thread. Appends from all hosts
+ * wait in one BatchQueue and are committed together (one transaction per window), and only
+ * then acked. Hosts and processes live in memory too (loaded at open): reads of the current
+ * view cost no query, and the view is written behind, each changed process once per write.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { FleetError } from '../../common/errors.js';
+import type { AgentEvent, HistoryEvent } from '../../common/fleet-event.js';
+import type { ProcessInfo } from '../../common/process-info.js';
+import { BatchQueue } from './batch-queue.js';
+import { resolveSelection } from './history-selection.js';
+import { closedError, storeError } from './sqlite-errors.js';
+import { registerFnmatch, SqliteHistory, type HostIds } from './sqlite-history.js';
+import { migrate } from './sqlite-migrations.js';
+import { DEFAULT_RETENTION, SqliteRetention, type RetentionOptions } from './sqlite-retention.js';
+import { SqliteStatements, type HostRow } from './sqlite-statements.js';
+import type { AppendResult, FleetStore, HistoryQuery, HostConnect, HostProcess, NewAction, StoredHost } from './store.js';
+import { ViewBuffer, type HostViewChange } from './view-buffer.js';
+
+export interface SqliteStoreOptions {
+  /** The database file. Its directory is created (mode 0700) when missing. */
+  path: string;
+  /** How long an append waits for others to share its transaction, in ms (25). */
+  batchWindowMs?: number;
+  /** Commit at once when this many events wait (5000). */
+  batchMaxRows?: number;
+  /** How long view and last-seen changes may wait to be written, in ms (1000). */
+  viewWriteMs?: number;
+  /** The bound on stored events (DEFAULT_RETENTION for what is not given). */
+  retention?: Partial<RetentionOptions>;
+  /** Epoch ms, for retention by age (Date.now). */
+  now?: () => number;
+  /** Hears about failures of background work (view writes, pruning), which is retried later. Default: a line on stderr. */
+  onError?: (err: FleetError) => void;
+}
+
+interface PendingAppend {
+  row: HostRow;
+  events: readonly AgentEvent[];
+}
+
+const EVENT_KINDS = new Set(['transition', 'exit', 'gap']);
+
+/** Opens (creating and migrating as needed) the database at `options.path`. Rejects with FAILED saying what to do when it cannot. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<FleetStore> {
+  return SqliteStore.open(options);
+}
+
+class SqliteStore implements FleetStore {
+  private readonly hosts = new Map<string, HostRow>();
+  private readonly names = new Map<number, string>();
+  private sortedNames: string[] | null = null;
+  private readonly view = new ViewBuffer();
+  private readonly seen = new Set<HostRow>();
+  private readonly queue: BatchQueue<PendingAppend, AppendResult>;
+  private readonly retention: SqliteRetention;
+  private readonly historyReader: SqliteHistory;
+  private readonly sql: SqliteStatements;
+  private readonly viewWriteMs: number;
+  private readonly onError: (err: FleetError) => void;
+  private viewTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const path = resolve(options.path);
+    try {
+      makeDirs(dirname(path));
+    } catch (err) {
+      throw storeError(path, 'creating its directory', err);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(path, { timeout: 250 });
+    } catch (err) {
+      throw storeError(path, 'opening it', err);
+    }
+    try {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`SQLite kept journal_mode=${String(mode)} instead of wal`);
+      db.pragma('synchronous = NORMAL');
+      // Each batch touches one page of the per-host index per host: keep them all cached, and let
+      // the WAL grow to ~40 MB between checkpoints (at the default 4 MB, a batch over a thousand
+      // hosts checkpoints nearly every time).
+      db.pragma('cache_size = -65536');
+      db.pragma('wal_autocheckpoint = 10000');
+      registerFnmatch(db);
+      migrate(db, path);
+      return new SqliteStore(db, path, options);
+    } catch (err) {
+      db.close();
+      throw storeError(path, 'opening it', err);
+    }
+  }
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    options: SqliteStoreOptions,
+  ) {
+    this.sql = new SqliteStatements(db);
+    this.viewWriteMs = options.viewWriteMs ?? 1000;
+    this.onError = options.onError ?? ((err) => process.stderr.write(`fleet-controller: ${err.message}\n`));
+    for (const row of this.sql.loadHosts()) this.addHost(row);
+    for (const { hostId, info } of this.sql.loadProcesses()) this.view.load(this.names.get(hostId)!, info);
+    this.queue = new BatchQueue((items) => this.commitAppends(items), {
+      windowMs: options.batchWindowMs ?? 25,
+      maxRows: options.batchMaxRows ?? 5000,
+    });
+    this.retention = new SqliteRetention(db, { ...DEFAULT_RETENTION, ...options.retention }, options.now ?? Date.now);
+    this.retention.start((err) => this.onError(storeError(path, 'pruning old events', err)));
+    this.historyReader = new SqliteHistory(db, this.hostIds());
+  }
+
+  // --- hosts
+
+  async recordConnect(connect: HostConnect): Promise<StoredHost> {
+    this.checkOpen();
+    const labels = JSON.stringify(connect.labels);
+    let id: number;
+    try {
+      id = this.sql.connectHost.get(connect.name, labels, connect.agentVersion, connect.peer, connect.time, connect.time)!;
+    } catch (err) {
+      throw storeError(this.path, `recording the connection of host ${connect.name}`, err);
+    }
+    const row = this.hosts.get(connect.name) ?? this.addHost({ id, name: connect.name, labels: {}, agentVersion: '', peer: '', connectedAt: 0, lastSeen: 0, lastSeq: 0 });
+    Object.assign(row, { labels: { ...connect.labels }, agentVersion: connect.agentVersion, peer: connect.peer, connectedAt: connect.time });
+    row.lastSeen = Math.max(row.lastSeen, connect.time);
+    return toStored(row);
+  }
+
+  async recordSeen(host: string, time: number): Promise<void> {
+    this.checkOpen();
+    const row = this.hosts.get(host);
+    if (!row || time <= row.lastSeen) return;
+    row.lastSeen = time;
+    this.seen.add(row);
+    this.scheduleViewWrite();
+  }
+
+  async listHosts(): Promise<StoredHost[]> {
+    this.checkOpen();
+    return this.hostNames().map((name) => toStored(this.hosts.get(name)!));
+  }
+
+  async getHost(name: string): Promise<StoredHost | null> {
+    this.checkOpen();
+    const row = this.hosts.get(name);
+    return row ? toStored(row) : null;
+  }
+
+  // --- events
+
+  async appendEvents(host: string, events: readonly AgentEvent[]): Promise<AppendResult> {
+    this.checkOpen();
+    checkEvents(host, events);
+    const row = this.ensureHost(host);
+    // The ack says every seq up to lastSeq is stored: a resend of those (even of one pruned since) is not stored again.
+    const fresh = events.filter((e) => e.seq > row.lastSeq);
+    if (fresh.length === 0) return { lastSeq: row.lastSeq, stored: [] };
+    return this.queue.push({ row, events: fresh }, fresh.length);
+  }
+
+  /** One transaction for every waiting append; the in-memory lastSeqs move only after the commit. */
+  private commitAppends(items: PendingAppend[]): AppendResult[] {
+    const stored: AgentEvent[][] = [];
+    const highest = new Map<HostRow, number>();
+    try {
+      this.db.transaction(() => {
+        for (const { row, events } of items) {
+          const mine: AgentEvent[] = [];
+          for (const event of events) {
+            if (this.sql.insertEvent(row.id, event)) mine.push(event);
+            if (event.seq > (highest.get(row) ?? row.lastSeq)) highest.set(row, event.seq);
+          }
+          stored.push(mine);
+        }
+        for (const [row, seq] of highest) this.sql.setLastSeq.run(seq, row.id);
+      })();
+    } catch (err) {
+      throw storeError(this.path, 'storing events', err);
+    }
+    for (const [row, seq] of highest) row.lastSeq = seq;
+    this.retention.count += stored.reduce((n, s) => n + s.length, 0);
+    return items.map(({ row }, i) => ({ lastSeq: row.lastSeq, stored: stored[i]! }));
+  }
+
+  // --- current view
+
+  async replaceProcesses(host: string, processes: readonly ProcessInfo[]): Promise<void> {
+    this.checkOpen();
+    this.ensureHost(host);
+    this.view.replace(host, processes);
+    this.scheduleViewWrite();
+  }
+
+  async upsertProcesses(host: string, processes: readonly ProcessInfo[]): Promise<void> {
+    this.checkOpen();
+    this.ensureHost(host);
+    this.view.upsert(host, processes);
+    this.scheduleViewWrite();
+  }
+
+  async removeProcesses(host: string, group: string, name: string | null): Promise<void> {
+    this.checkOpen();
+    this.view.remove(host, group, name);
+    this.scheduleViewWrite();
+  }
+
+  async listProcesses(hosts?: readonly string[]): Promise<HostProcess[]> {
+    this.checkOpen();
+    return this.view.list(hosts ? [...new Set(hosts)].sort() : this.hostNames());
+  }
+
+  private scheduleViewWrite(): void {
+    this.viewTimer ??= setTimeout(() => {
+      this.viewTimer = null;
+      try {
+        this.writeView();
+      } catch (err) {
+        this.onError(err as FleetError);
+        this.scheduleViewWrite();
+      }
+    }, this.viewWriteMs);
+  }
+
+  /** Writes the changed processes and last-seen times in one transaction; on failure they stay pending. */
+  private writeView(): void {
+    if (this.viewTimer) clearTimeout(this.viewTimer);
+    this.viewTimer = null;
+    if (!this.view.hasChanges && this.seen.size === 0) return;
+    const changes = this.view.takeChanges();
+    const seen = [...this.seen];
+    this.seen.clear();
+    try {
+      this.db.transaction(() => {
+        for (const change of changes) this.writeViewChange(change);
+        for (const row of seen) this.sql.setLastSeen.run(row.lastSeen, row.id);
+      })();
+    } catch (err) {
+      this.view.restore(changes);
+      for (const row of seen) this.seen.add(row);
+      throw storeError(this.path, 'writing the current process view', err);
+    }
+  }
+
+  private writeViewChange(change: HostViewChange): void {
+    const id = this.hosts.get(change.host)!.id;
+    if (change.kind === 'replace') {
+      this.sql.deleteHostProcesses.run(id);
+      for (const info of change.processes) this.sql.putProcess.run(id, info.group, info.name, JSON.stringify(info));
+      return;
+    }
+    for (const info of change.put) this.sql.putProcess.run(id, info.group, info.name, JSON.stringify(info));
+    for (const { group, name } of change.removed) this.sql.deleteProcess.run(id, group, name);
+  }
+
+  // --- actions and history
+
+  async recordAction(action: NewAction): Promise<number> {
+    this.checkOpen();
+    try {
+      return this.db.transaction(() => {
+        const id = this.sql.insertAction.get(
+          action.time,
+          action.who,
+          action.origin,
+          action.action,
+          JSON.stringify(action.addresses),
+          JSON.stringify(action.hosts),
+          action.result,
+        )!;
+        for (const host of new Set(action.hosts)) {
+          const row = this.hosts.get(host);
+          if (row) this.sql.insertActionHost.run(row.id, id);
+        }
+        return id;
+      })();
+    } catch (err) {
+      throw storeError(this.path, `recording the action ${JSON.stringify(action.action)}`, err);
+    }
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryEvent[]> {
+    this.checkOpen();
+    if (!Number.isSafeInteger(query.limit) || query.limit < 1) {
+      throw new FleetError('INCORRECT_PARAMETERS', `history limit must be a positive integer, got ${query.limit}`);
+    }
+    const selection = resolveSelection(query.select, this.hostNames());
+    try {
+      return this.historyReader.read(query, selection);
+    } catch (err) {
+      throw storeError(this.path, 'reading history', err);
+    }
+  }
+
+  // --- lifecycle
+
+  async prune(): Promise<number> {
+    this.checkOpen();
+    try {
+      return await this.retention.run();
+    } catch (err) {
+      throw storeError(this.path, 'pruning old events', err);
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await this.queue.flush();
+    this.writeView();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.retention.stop();
+    await this.retention.idle();
+    await this.queue.flush();
+    let failure: unknown = null;
+    try {
+      this.writeView();
+    } catch (err) {
+      failure = err;
+    }
+    try {
+      this.db.close();
+    } catch (err) {
+      failure ??= storeError(this.path, 'closing it', err);
+    }
+    if (failure) throw failure;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw closedError(this.path);
+  }
+
+  // --- host rows
+
+  private ensureHost(name: string): HostRow {
+    const known = this.hosts.get(name);
+    if (known) return known;
+    let id: number;
+    try {
+      id = this.sql.insertHost.get(name)!;
+    } catch (err) {
+      throw storeError(this.path, `adding host ${name}`, err);
+    }
+    return this.addHost({ id, name, labels: {}, agentVersion: '', peer: '', connectedAt: 0, lastSeen: 0, lastSeq: 0 });
+  }
+
+  private addHost(row: HostRow): HostRow {
+    this.hosts.set(row.name, row);
+    this.names.set(row.id, row.name);
+    this.sortedNames = null;
+    return row;
+  }
+
+  /** Known host names, sorted. */
+  private hostNames(): string[] {
+    this.sortedNames ??= [...this.hosts.keys()].sort();
+    return this.sortedNames;
+  }
+
+  private hostIds(): HostIds {
+    const { hosts, names } = this;
+    return {
+      idOf: (name) => hosts.get(name)?.id,
+      nameOf: (id) => names.get(id) ?? `#${id}`,
+      get count() {
+        return hosts.size;
+      },
+    };
+  }
+}
+
+/**
+ * `mkdir -p` with mode 0700, one level at a time: Node's recursive mkdir reports ENOENT where
+ * the truth is EROFS or EACCES (and never returns under /proc), which would mislead the operator.
+ */
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+function toStored(row: HostRow): StoredHost {
+  return {
+    name: row.name,
+    labels: { ...row.labels },
+    agentVersion: row.agentVersion,
+    lastSeen: row.lastSeen,
+    connectedAt: row.connectedAt,
+    peer: row.peer,
+    lastSeq: row.lastSeq,
+  };
+}
+
+/** INCORRECT_PARAMETERS for events that do not belong to `host` or that no agent could have sent. */
+function checkEvents(host: string, events: readonly AgentEvent[]): void {
+  for (const event of events) {
+    const what = `event ${JSON.stringify(event.seq)} of host ${host}`;
+    if (event.host !== host) throw new FleetError('INCORRECT_PARAMETERS', `${what} names host ${JSON.stringify(event.host)}`);
+    if (!Number.isSafeInteger(event.seq) || event.seq < 1) throw new FleetError('INCORRECT_PARAMETERS', `${what}: seq must be a positive integer`);
+    if (!Number.isSafeInteger(event.time)) throw new FleetError('INCORRECT_PARAMETERS', `${what}: time must be an integer (epoch ms)`);
+    if (!EVENT_KINDS.has(event.kind)) throw new FleetError('INCORRECT_PARAMETERS', `${what}: unknown kind ${JSON.stringify(event.kind)}`);
+  }
+}

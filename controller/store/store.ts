@@ -1,0 +1,121 @@
+/**
+ * The controller's storage, behind one interface: hosts, their current processes, the history of
+ * every transition, exit and gap the agents report, and the operators' actions. The embedded
+ * default is SQLite (sqlite-store.ts); a fleet that outgrows one controller can bring a
+ * PostgreSQL store with the same contract, so nothing outside controller/store/ may depend on
+ * SQLite. Methods are async for that reason, even where SQLite answers at once.
+ *
+ * Durability contract:
+ * - appendEvents resolves only once the events are committed: its lastSeq is what the
+ *   controller acks to the agent, and an acked seq survives any crash of the controller.
+ * - The current process view and hosts' last-seen times are written behind (coalesced, within
+ *   about a second): after a crash they may be a moment old, which the agents' snapshots on
+ *   reconnect repair. close() writes everything.
+ * - Actions and host connects are committed before their promise resolves.
+ *
+ * Failures are FleetErrors whose message names the database and what to do next: FAILED for a
+ * store that cannot be opened, read or written (not a database, damaged, read-only, disk full,
+ * schema of a newer controller), SHUTDOWN_STATE after close(), INCORRECT_PARAMETERS for
+ * malformed input. A failed append leaves the store usable; nothing of it was acked.
+ */
+import type { Address } from '../../common/address.js';
+import type { AgentEvent, ActionEvent, HistoryEvent } from '../../common/fleet-event.js';
+import type { HostInfo } from '../../common/host.js';
+import type { ProcessInfo } from '../../common/process-info.js';
+
+/** A host as stored: everything but liveness (the core's, from the live stream) and counts (from the view). */
+export type StoredHost = Omit<HostInfo, 'liveness' | 'counts'>;
+
+/** An agent said hello. */
+export interface HostConnect {
+  name: string;
+  labels: Record<string, string>;
+  agentVersion: string;
+  /** Peer address of the stream. */
+  peer: string;
+  /** Epoch ms. */
+  time: number;
+}
+
+export interface HostProcess {
+  host: string;
+  info: ProcessInfo;
+}
+
+export interface AppendResult {
+  /** The host's highest stored seq after this append: every seq up to it is stored (ack it). */
+  lastSeq: number;
+  /** The events this call stored, in the order given; those already stored are left out. */
+  stored: AgentEvent[];
+}
+
+/** An operator's action to record: the row id and kind are the store's. */
+export type NewAction = Omit<ActionEvent, 'kind' | 'id'>;
+
+export type HistoryKind = HistoryEvent['kind'];
+
+/**
+ * Which history a query reads.
+ * - `hosts`: everything on these hosts (gaps and the actions that reached them included).
+ * - `addresses`: the processes the addresses match. An address's `host/` glob is matched
+ *   against every host the store knows; an address without one reaches `scopeHosts` (the
+ *   caller resolves the scope: the current host, `-A`, a label selector). Gaps of a reached
+ *   host are included (a hole is never hidden), and so are the actions that reached one of
+ *   the hosts: actions are selected by host, not by process.
+ * Absent: everything, including actions that reached no host.
+ */
+export type HistorySelection =
+  | { hosts: readonly string[] }
+  | { addresses: readonly Address[]; scopeHosts: readonly string[] };
+
+export interface HistoryQuery {
+  select?: HistorySelection;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+  /** At most this many entries: the newest ones. A positive integer. */
+  limit: number;
+  /** Only these kinds; absent: all of them. */
+  kinds?: readonly HistoryKind[];
+}
+
+export interface FleetStore extends AsyncDisposable {
+  /** Records an agent's hello (creating the host on first sight); resolves with the stored host, whose lastSeq is what HelloAck carries. */
+  recordConnect(connect: HostConnect): Promise<StoredHost>;
+  /** The host sent something at `time` (written behind). Unknown hosts are ignored. */
+  recordSeen(host: string, time: number): Promise<void>;
+  /** Every known host, sorted by name. */
+  listHosts(): Promise<StoredHost[]>;
+  getHost(name: string): Promise<StoredHost | null>;
+
+  /**
+   * Stores the host's events, idempotently by (host, seq): seqs already stored are skipped. Every
+   * event must carry `host`. Appends from all hosts are batched into one transaction; the promise
+   * resolves after that transaction commits, and rejects (FAILED) if it could not, in which case
+   * none of these events count as stored.
+   */
+  appendEvents(host: string, events: readonly AgentEvent[]): Promise<AppendResult>;
+
+  /** The host's processes are exactly `processes` from now on (a snapshot). */
+  replaceProcesses(host: string, processes: readonly ProcessInfo[]): Promise<void>;
+  /** Adds or replaces these processes of the host (by group and name). */
+  upsertProcesses(host: string, processes: readonly ProcessInfo[]): Promise<void>;
+  /** Forgets a process, or a whole group when `name` is null. */
+  removeProcesses(host: string, group: string, name: string | null): Promise<void>;
+  /** The current view of these hosts (default: all), sorted by host, group, name. Served from memory. */
+  listProcesses(hosts?: readonly string[]): Promise<HostProcess[]>;
+
+  /** Records an operator's action; resolves with its id once committed. */
+  recordAction(action: NewAction): Promise<number>;
+
+  /** Stored history, oldest first: the `limit` newest entries, ordered by time, then seq. */
+  history(query: HistoryQuery): Promise<HistoryEvent[]>;
+
+  /** Applies the retention bound now, in small steps; resolves with the number of events deleted. */
+  prune(): Promise<number>;
+  /** Commits every queued append and writes the view now. */
+  flush(): Promise<void>;
+  /** Flushes and closes. Idempotent: later calls return the same promise. */
+  close(): Promise<void>;
+}
