@@ -47,11 +47,12 @@ interface ActionRow {
   result: string;
 }
 
-export interface HostIds {
+/** What history reads need from the store: host ids, and the sizes that decide which index to read through. */
+export interface HistoryContext {
   idOf(name: string): number | undefined;
   nameOf(id: number): string;
-  /** How many hosts are known: decides between the time index and the per-host index. */
-  readonly count: number;
+  readonly hostCount: number;
+  readonly eventCount: number;
 }
 
 /** Registers `fnmatch(pattern, text)` on the connection (1 when text matches, compiled patterns cached). */
@@ -85,7 +86,7 @@ function patternCondition(pattern: ProcessPattern, params: unknown[]): string | 
 export class SqliteHistory {
   constructor(
     private readonly db: Database,
-    private readonly hosts: HostIds,
+    private readonly hosts: HistoryContext,
   ) {}
 
   /** `selection` null: everything. */
@@ -108,9 +109,7 @@ export class SqliteHistory {
       const hostClause = this.hostClause(selection, params);
       if (hostClause === null) return [];
       where.push(hostClause.sql);
-      // A few hosts of many: read their rows through the per-host index and sort them, rather
-      // than walk the whole time index past every other host's events.
-      if (hostClause.hosts * 10 <= this.hosts.count) index = 'events_host_seq';
+      if (this.perHostIsCheaper(hostClause.hosts, limit)) index = 'events_host_seq';
     }
     params.push(limit);
     const sql =
@@ -118,6 +117,17 @@ export class SqliteHistory {
       `FROM events INDEXED BY ${index} WHERE ${where.join(' AND ')} ORDER BY time DESC, seq DESC, id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params) as EventRow[];
     return rows.map((row) => this.toEvent(row));
+  }
+
+  /**
+   * Whether to read the selected hosts' rows through the per-host index (all of them, then sort)
+   * rather than walk the time index from the newest end until `limit` rows of theirs are found.
+   * With s of T hosts selected and N events stored, evenly spread, the first reads about N*s/T
+   * rows and the second about limit*T/s.
+   */
+  private perHostIsCheaper(selected: number, limit: number): boolean {
+    const { hostCount: t, eventCount: n } = this.hosts;
+    return n * selected * selected < limit * t * t;
   }
 
   /**

@@ -17,7 +17,7 @@ import type { ProcessInfo } from '../../common/process-info.js';
 import { BatchQueue } from './batch-queue.js';
 import { resolveSelection } from './history-selection.js';
 import { closedError, storeError } from './sqlite-errors.js';
-import { registerFnmatch, SqliteHistory, type HostIds } from './sqlite-history.js';
+import { registerFnmatch, SqliteHistory, type HistoryContext } from './sqlite-history.js';
 import { migrate } from './sqlite-migrations.js';
 import { DEFAULT_RETENTION, SqliteRetention, type RetentionOptions } from './sqlite-retention.js';
 import { SqliteStatements, type HostRow } from './sqlite-statements.js';
@@ -115,7 +115,7 @@ class SqliteStore implements FleetStore {
     });
     this.retention = new SqliteRetention(db, { ...DEFAULT_RETENTION, ...options.retention }, options.now ?? Date.now);
     this.retention.start((err) => this.onError(storeError(path, 'pruning old events', err)));
-    this.historyReader = new SqliteHistory(db, this.hostIds());
+    this.historyReader = new SqliteHistory(db, this.historyContext());
   }
 
   // --- hosts
@@ -219,6 +219,8 @@ class SqliteStore implements FleetStore {
   }
 
   private scheduleViewWrite(): void {
+    // After close() began, its own final write takes whatever is pending.
+    if (this.closing) return;
     this.viewTimer ??= setTimeout(() => {
       this.viewTimer = null;
       try {
@@ -375,13 +377,17 @@ class SqliteStore implements FleetStore {
     return this.sortedNames;
   }
 
-  private hostIds(): HostIds {
+  private historyContext(): HistoryContext {
     const { hosts, names } = this;
+    const retention = (): SqliteRetention => this.retention;
     return {
       idOf: (name) => hosts.get(name)?.id,
       nameOf: (id) => names.get(id) ?? `#${id}`,
-      get count() {
+      get hostCount() {
         return hosts.size;
+      },
+      get eventCount() {
+        return retention().count;
       },
     };
   }

@@ -97,6 +97,9 @@ export interface FleetStore extends AsyncDisposable {
    */
   appendEvents(host: string, events: readonly AgentEvent[]): Promise<AppendResult>;
 
+  // The view keeps the ProcessInfo objects it is given and hands them out again: neither side
+  // may modify one afterwards (replace it with a new object instead).
+
   /** The host's processes are exactly `processes` from now on (a snapshot). */
   replaceProcesses(host: string, processes: readonly ProcessInfo[]): Promise<void>;
   /** Adds or replaces these processes of the host (by group and name). */

@@ -73,7 +73,10 @@ export class ViewBuffer {
     view.sorted = null;
   }
 
-  /** Every process of `hosts` (default: all, by name), each host's sorted by group then name. */
+  /**
+   * Every process of `hosts`, in that order, each host's sorted by group then name. The entries
+   * are shared with later calls until the host changes: callers must not modify them.
+   */
   list(hosts: readonly string[]): HostProcess[] {
     const out: HostProcess[] = [];
     for (const host of hosts) {
