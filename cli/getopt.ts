@@ -14,19 +14,22 @@ export interface GetoptResult {
 /**
  * `shortopts` as getopt's string ("c:is:"), `longopts` with `=` marking an argument. `aliases`
  * maps an exact long option to the one it stands for (`history-file` to `history_file`).
+ * `exactLongopts` are taken only when spelled out in full: they are no prefix match and make
+ * no abbreviation of `longopts` ambiguous (fleetctl's cluster flags beside supervisorctl's own).
  */
 export function getopt(
   argv: readonly string[],
   shortopts: string,
   longopts: readonly string[],
   aliases: Readonly<Record<string, string>> = {},
+  exactLongopts: readonly string[] = [],
 ): GetoptResult {
   const opts: Array<[string, string]> = [];
   let args = [...argv];
   while (args.length > 0 && args[0]!.startsWith('-') && args[0] !== '-') {
     const word = args.shift()!;
     if (word === '--') break;
-    if (word.startsWith('--')) args = doLong(opts, word.slice(2), longopts, aliases, args);
+    if (word.startsWith('--')) args = doLong(opts, word.slice(2), longopts, aliases, args, exactLongopts);
     else args = doShorts(opts, word.slice(1), shortopts, args);
   }
   return { opts, args };
@@ -38,12 +41,14 @@ function doLong(
   longopts: readonly string[],
   aliases: Readonly<Record<string, string>>,
   args: string[],
+  exactLongopts: readonly string[],
 ): string[] {
   const eq = text.indexOf('=');
   let opt = eq === -1 ? text : text.slice(0, eq);
   if (Object.hasOwn(aliases, opt)) opt = aliases[opt]!;
   let optarg: string | null = eq === -1 ? null : text.slice(eq + 1);
-  const possibilities = longopts.filter((o) => o.startsWith(opt));
+  const exact = exactLongopts.filter((o) => o === opt || o === `${opt}=`);
+  const possibilities = exact.length > 0 ? exact : longopts.filter((o) => o.startsWith(opt));
   if (possibilities.length === 0) throw new GetoptError(`option --${opt} not recognized`);
   let hasArg: boolean;
   if (possibilities.includes(opt)) {

@@ -1,5 +1,6 @@
 // fleetctl: supervisorctl for fleet-agent. `fleetctl [options] [action [arguments]]` runs one
-// action and exits with its code; with no action it opens the shell. See `fleetctl -h`.
+// action and exits with its code; with no action it opens the shell. See `fleetctl -h`. With
+// --controller (or FLEET_CONTROLLER) it acts through fleet-controller instead (cli/cluster/).
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
     return parsed.code;
   }
   const { options } = parsed;
+  if (options.cluster !== null) return (await import('./cluster/main.js')).runCluster(options, options.cluster);
   const session = new Session(options);
   let onInterrupt = (): void => {};
   const terminal = new Terminal({ historyFile: options.historyFile, onInterrupt: () => onInterrupt() });

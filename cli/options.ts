@@ -4,11 +4,14 @@
  * defaults. Errors read as supervisorctl's (`Error: <msg>` and `For help, use fleetctl -h` on
  * stderr, exit 2).
  */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pyRepr } from '../common/python-repr.js';
 import { getopt, GetoptError } from './getopt.js';
 import { readCtlConfig, findCtlConfig, type CtlConfig } from './ctl-config.js';
 import { Exit } from './exit-codes.js';
+import { parseControllerAddress, type ControllerAddress } from './client/controller-address.js';
+import { parseLabelSelector, SCOPE_CONFLICT, scopeOf, type ScopeFlags } from './cluster/scope.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -27,6 +30,17 @@ export interface CtlOptions {
   output: OutputFormat;
   /** The action and its arguments; empty for the shell. */
   args: string[];
+  /** Set in cluster mode (--controller or FLEET_CONTROLLER): fleetctl talks to fleet-controller, not to an agent. */
+  cluster: ClusterOptions | null;
+}
+
+/** fleetctl's cluster mode, from the flags before the action and the environment. */
+export interface ClusterOptions {
+  controller: ControllerAddress;
+  /** The scope flags given before the action. */
+  scope: ScopeFlags;
+  /** The host an address without `host/` reaches when no flag says otherwise: FLEET_HOST, else this machine's name. */
+  defaultHost: string;
 }
 
 export type ParseOutcome =
@@ -42,12 +56,16 @@ export interface ParseContext {
   home: string;
   /** For tests: which config search paths exist (fs.existsSync by default). */
   exists?: (path: string) => boolean;
+  /** This machine's name, the default host in cluster mode (os.hostname by default). */
+  hostname?: () => string;
 }
 
-const SHORT = 'h?c:is:u:p:r:o:';
+const SHORT = 'h?c:is:u:p:r:o:A';
 /** supervisorctl's usage text says `--history-file`; its getopt only knows `--history_file`. fleetctl takes both. */
 const ALIASES = { 'history-file': 'history_file' };
 const LONG = ['help', 'configuration=', 'interactive', 'serverurl=', 'username=', 'password=', 'history_file=', 'output='];
+/** Cluster mode's flags: taken only when spelled out, so supervisorctl's abbreviations (`--in`) keep their meaning. */
+const CLUSTER_LONG = ['controller=', 'insecure', 'host=', 'hosts=', 'all-hosts', 'token=', 'ca='];
 
 /** Which setting each flag fills; `-h` and `-?` are handled apart. */
 const FLAG_TARGET: Record<string, keyof Settable> = {
@@ -77,6 +95,28 @@ interface Settable {
   output: OutputFormat;
 }
 
+/** The cluster flags given before the action, as typed. */
+interface ClusterFlags {
+  controller?: string;
+  insecure?: boolean;
+  host?: string;
+  hosts?: string;
+  allHosts?: boolean;
+  token?: string;
+  ca?: string;
+}
+
+const CLUSTER_TARGET: Record<string, keyof ClusterFlags> = {
+  '--controller': 'controller',
+  '--insecure': 'insecure',
+  '--host': 'host',
+  '--hosts': 'hosts',
+  '-A': 'allHosts',
+  '--all-hosts': 'allHosts',
+  '--token': 'token',
+  '--ca': 'ca',
+};
+
 export function usageText(progname: string): string {
   return `${progname} -- control applications run by fleet-agent (or supervisord) from the cmd line.
 
@@ -94,6 +134,15 @@ Options:
 -r/--history-file FILE -- keep a readline history of the shell in FILE
 -o/--output json -- (fleetctl) print status, avail, pid and reread as JSON
 
+Cluster mode (fleetctl only): act through fleet-controller on many hosts
+--controller HOST[:PORT] -- the controller's gRPC address (or FLEET_CONTROLLER; port 7400 if left out)
+--insecure -- plaintext without authentication, the controller's development mode
+     (or FLEET_INSECURE=1); the only mode this version has
+--host HOST -- the host an address without HOST/ acts on (or FLEET_HOST; default: this machine)
+-A/--all-hosts -- act on every host
+--hosts KEY=VALUE[,...] -- act on the hosts with these labels
+Use "${progname} --controller ADDR --insecure help" for the cluster commands.
+
 action [arguments] -- see below
 
 Actions are commands like "tail" or "stop".  If no action is specified on the
@@ -106,6 +155,7 @@ Examples:
   ${progname} -s unix:///run/fleet.sock tail -f worker stderr
   ${progname} status -o json              the same, as one JSON document for scripts
   ${progname} help json                   the JSON shapes
+  ${progname} --controller ctl:7400 --insecure status -A     every host's processes
 
 `;
 }
@@ -120,16 +170,23 @@ export function parseCtlArgs(argv: readonly string[], ctx: ParseContext): ParseO
 
   let parsed;
   try {
-    parsed = getopt(argv, SHORT, LONG, ALIASES);
+    parsed = getopt(argv, SHORT, LONG, ALIASES, CLUSTER_LONG);
   } catch (err) {
     if (err instanceof GetoptError) return usage(err.message);
     throw err;
   }
 
   const flags: Partial<Settable> = {};
+  const clusterFlags: ClusterFlags = {};
   for (const [opt, value] of parsed.opts) {
     if (opt === '-h' || opt === '-?' || opt === '--help') {
       return { kind: 'exit', code: Exit.SUCCESS, stdout: usageText(ctx.progname), stderr: '' };
+    }
+    const clusterTarget = CLUSTER_TARGET[opt];
+    if (clusterTarget !== undefined) {
+      if (clusterFlags[clusterTarget] !== undefined) return usage(`conflicting command line option ${pyRepr(opt)}`);
+      (clusterFlags as Record<string, unknown>)[clusterTarget] = clusterTarget === 'insecure' || clusterTarget === 'allHosts' ? true : value;
+      continue;
     }
     const target = FLAG_TARGET[opt]!;
     let converted: Settable[typeof target];
@@ -146,6 +203,26 @@ export function parseCtlArgs(argv: readonly string[], ctx: ParseContext): ParseO
     }
     if (flags[target] !== undefined) return usage(`conflicting command line option ${pyRepr(opt)}`);
     (flags as Record<string, unknown>)[target] = converted;
+  }
+
+  const cluster = clusterOptions(clusterFlags, flags, ctx);
+  if (cluster instanceof Error) return usage(cluster.message);
+  if (cluster !== null) {
+    return {
+      kind: 'run',
+      options: {
+        configFile: null,
+        serverurl: 'http://localhost:9001',
+        username: null,
+        password: null,
+        prompt: 'fleet',
+        historyFile: flags.historyFile ?? null,
+        interactive: parsed.args.length === 0 || flags.interactive === true,
+        output: flags.output ?? 'text',
+        args: parsed.args,
+        cluster,
+      },
+    };
   }
 
   let configFile: string | null = flags.configFile ?? null;
@@ -169,8 +246,58 @@ export function parseCtlArgs(argv: readonly string[], ctx: ParseContext): ParseO
       interactive: parsed.args.length === 0 || flags.interactive === true,
       output: flags.output ?? 'text',
       args: parsed.args,
+      cluster: null,
     },
   };
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+
+/**
+ * Cluster mode or not, and its settings. `--controller` selects it; so does FLEET_CONTROLLER
+ * unless -c or -s point at a local agent. Plaintext is the only transport for now, so it must
+ * be asked for (--insecure, FLEET_INSECURE); --token and --ca are reserved for the secure mode.
+ */
+function clusterOptions(cf: ClusterFlags, flags: Partial<Settable>, ctx: ParseContext): ClusterOptions | Error | null {
+  const local = flags.configFile !== undefined || flags.serverurl !== undefined;
+  if (cf.controller !== undefined && local) {
+    return new Error('--controller talks to fleet-controller, -c and -s to a local agent: give one or the other');
+  }
+  const envController = ctx.env.FLEET_CONTROLLER;
+  const text = cf.controller ?? (local || !envController ? undefined : envController);
+  if (text === undefined) {
+    const given = Object.entries(CLUSTER_TARGET).find(([, key]) => cf[key] !== undefined)?.[0];
+    if (given === undefined) return null;
+    return new Error(`${given} needs the controller: give --controller HOST:PORT (or set FLEET_CONTROLLER)`);
+  }
+  const controller = parseControllerAddress(text);
+  if (controller instanceof Error) return new Error(`${cf.controller !== undefined ? '--controller' : 'FLEET_CONTROLLER'}: ${controller.message}`);
+  if (cf.token !== undefined || cf.ca !== undefined) {
+    return new Error(
+      `${cf.token !== undefined ? '--token' : '--ca'} is for the controller's secure mode (TLS and API tokens), which this version does not have yet; ` +
+        'use --insecure against a controller started with fleet-controller --insecure',
+    );
+  }
+  const insecure = cf.insecure === true || TRUE_WORDS.has((ctx.env.FLEET_INSECURE ?? '').toLowerCase());
+  if (!insecure) {
+    return new Error(
+      `fleetctl talks to the controller at ${controller.text} in its development mode only (plaintext, no authentication): ` +
+        'add --insecure (or set FLEET_INSECURE=1) to use it with a controller started with fleet-controller --insecure. ' +
+        'TLS and API tokens (--ca, --token) come in a later version.',
+    );
+  }
+  const scope: ScopeFlags = {};
+  if (cf.host !== undefined) scope.host = cf.host;
+  if (cf.allHosts) scope.allHosts = true;
+  if (cf.hosts !== undefined) {
+    const labels = parseLabelSelector(cf.hosts);
+    if (labels instanceof Error) return new Error(`--hosts: ${labels.message}`);
+    scope.labels = labels;
+  }
+  if (scope.host === '') return new Error('--host: give a host name');
+  if (scopeOf(scope, '') instanceof Error) return new Error(SCOPE_CONFLICT);
+  const defaultHost = ctx.env.FLEET_HOST || (ctx.hostname ?? hostname)();
+  return { controller, scope, defaultHost };
 }
 
 /**

@@ -3,7 +3,16 @@
  * `<prompt>> ` until quit, exit, EOF (Ctrl-D) or Ctrl-C at the prompt. Ctrl-C during tail -f or
  * fg stops that command only. The shell always exits 0, as supervisorctl's does.
  */
-import type { Controller } from './controller.js';
+import type { LineOutcome } from './controller.js';
+import type { Writer } from './io.js';
+
+/** What runs the shell's lines: the local Controller, or the cluster mode's runner. */
+export interface LineRunner {
+  readonly io: Writer;
+  onecmd(line: string): Promise<LineOutcome>;
+  /** Ctrl-C: true when the running command stopped at it and the shell goes on. */
+  interrupt(): boolean;
+}
 
 export interface ShellInput {
   readLine(prompt: string, signal?: AbortSignal): Promise<string | null>;
@@ -13,7 +22,7 @@ export class Shell {
   private readonly leave = new AbortController();
 
   constructor(
-    private readonly controller: Controller,
+    private readonly controller: LineRunner,
     private readonly input: ShellInput,
     private readonly prompt: string,
   ) {}

@@ -7,6 +7,7 @@
  * the identity the controller dedups on. Operator actions are the controller's own rows and
  * carry no seq.
  */
+import type { HostLiveness } from './host.js';
 import type { ProcessState } from './process-state.js';
 
 interface AgentEventBase {
@@ -74,3 +75,17 @@ export interface ActionEvent {
 }
 
 export type HistoryEvent = AgentEvent | ActionEvent;
+
+/**
+ * A host's liveness changed (connected, stale, disconnected). Only on the live stream
+ * (WatchEvents, the dashboard): the history does not store these.
+ */
+export interface LivenessEvent {
+  kind: 'liveness';
+  host: string;
+  liveness: HostLiveness;
+  time: number;
+}
+
+/** What the live stream of the fleet carries: the history's entries plus liveness changes. */
+export type FleetEntry = HistoryEvent | LivenessEvent;

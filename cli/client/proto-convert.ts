@@ -1,6 +1,6 @@
 /**
  * AgentControlService messages to and from fleetctl's domain types (agent-client.ts), on the
- * client's side. Only grpc-agent-client.ts imports this module.
+ * client's side. Only the gRPC clients (grpc-agent-client.ts, fleet-convert.ts) import this module.
  */
 import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
@@ -36,8 +36,13 @@ const ACTION_FROM_PROTO: Partial<Record<GroupUpdateAction, DomainAction>> = {
 
 const seconds = (date: Date | undefined): number => (date ? Math.trunc(date.getTime() / 1000) : 0);
 
+/** A wire state as its name; one this build does not know reads as UNKNOWN. */
+export function fromProtoState(state: ProcessState): DomainState {
+  return STATE_FROM_PROTO[state] ?? 'UNKNOWN';
+}
+
 export function fromProtoProcessInfo(info: ProtoProcessInfo): ProcessInfo {
-  const statename = STATE_FROM_PROTO[info.state] ?? 'UNKNOWN';
+  const statename = fromProtoState(info.state);
   return {
     name: info.name,
     group: info.group,

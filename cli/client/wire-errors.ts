@@ -36,3 +36,41 @@ export function toFleetError(err: unknown, url: string): unknown {
   }
   return new FleetError('INTERNAL', err.details || err.message, { cause: err });
 }
+
+/** Why the controller could not be reached, by errno. */
+const CONTROLLER_UNREACHABLE_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'the controller closed the connection',
+  ENOTFOUND: 'no such host name',
+  EAI_AGAIN: 'the host name could not be resolved now',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'the network is unreachable',
+};
+
+/**
+ * A failed FleetService call to the FleetError that controller-client.ts promises: the fault in
+ * `fleet-fault` as the code; UNAUTHENTICATED and PERMISSION_DENIED as FAILED with the server's
+ * words; a connection that failed, dropped or a deadline that passed as HOST_UNREACHABLE
+ * `cannot reach the controller at ADDRESS: <why>` (cause: an Error with the errno as `code`).
+ */
+export function toControllerError(err: unknown, address: string): unknown {
+  if (!(err instanceof GrpcError)) return err;
+  const fault = err.metadata[FAULT_METADATA_KEY];
+  if (fault !== undefined && fault !== '') return new FleetError(toErrorCode(fault), err.details);
+  if (err.code === GrpcStatus.UNAUTHENTICATED || err.code === GrpcStatus.PERMISSION_DENIED) {
+    return new FleetError('FAILED', `the controller at ${address} refused the call: ${err.details}`);
+  }
+  if (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.CANCELLED || err.code === GrpcStatus.DEADLINE_EXCEEDED) {
+    const errno = (err.cause as { code?: unknown } | undefined)?.code;
+    const code = err.code === GrpcStatus.DEADLINE_EXCEEDED ? 'ETIMEDOUT' : typeof errno === 'string' ? errno : err.connected ? 'ECONNRESET' : 'ECONNREFUSED';
+    const why = err.code === GrpcStatus.DEADLINE_EXCEEDED ? 'no answer in time' : (CONTROLLER_UNREACHABLE_TEXT[code] ?? err.details);
+    return new FleetError('HOST_UNREACHABLE', `cannot reach the controller at ${address}: ${why}`, {
+      cause: Object.assign(new Error(err.details), { code }),
+    });
+  }
+  if (err.code === GrpcStatus.UNIMPLEMENTED) {
+    return new FleetError('UNKNOWN_METHOD', `${address} does not serve fleet.v1.FleetService (is it a fleet-controller's gRPC address?): ${err.details}`);
+  }
+  return new FleetError('INTERNAL', err.details || err.message, { cause: err });
+}

@@ -6,7 +6,8 @@ import { makeNamespec } from '../names.js';
 import { usageError, type Command } from './command.js';
 import { eachProcess } from './each-process.js';
 
-const START_ERRORS: Partial<Record<ProcessResult['code'], string>> = {
+/** supervisorctl's words for start's faults (cluster mode's start and restart use them too). */
+export const START_ERRORS: Partial<Record<ProcessResult['code'], string>> = {
   BAD_NAME: 'no such process',
   NO_FILE: 'no such file',
   NOT_EXECUTABLE: 'file is not executable',

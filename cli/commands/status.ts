@@ -50,24 +50,29 @@ export function statusExitCode(selection: StatusSelection): number {
   return code;
 }
 
+/** One process in `status -o json` (cluster mode adds the host and the address). */
+export function processJson(i: ProcessInfo): Record<string, string | number> {
+  return {
+    name: i.name,
+    group: i.group,
+    namespec: makeNamespec(i.group, i.name),
+    state: i.statename,
+    statecode: i.state,
+    description: i.description,
+    pid: i.pid,
+    start: i.start,
+    stop: i.stop,
+    now: i.now,
+    exitstatus: i.exitstatus,
+    spawnerr: i.spawnerr,
+    stdout_logfile: i.stdoutLogfile,
+    stderr_logfile: i.stderrLogfile,
+  };
+}
+
 export function statusJson(selection: StatusSelection): object {
   return {
-    processes: selection.infos.map((i) => ({
-      name: i.name,
-      group: i.group,
-      namespec: makeNamespec(i.group, i.name),
-      state: i.statename,
-      statecode: i.state,
-      description: i.description,
-      pid: i.pid,
-      start: i.start,
-      stop: i.stop,
-      now: i.now,
-      exitstatus: i.exitstatus,
-      spawnerr: i.spawnerr,
-      stdout_logfile: i.stdoutLogfile,
-      stderr_logfile: i.stderrLogfile,
-    })),
+    processes: selection.infos.map(processJson),
     errors: selection.errors,
   };
 }

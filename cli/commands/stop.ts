@@ -6,23 +6,21 @@ import { makeNamespec } from '../names.js';
 import { usageError, type Command } from './command.js';
 import { eachProcess } from './each-process.js';
 
+/** supervisorctl's words for stop's and signal's faults (FAILED prints the fault text itself). */
+export const SIGNAL_ERRORS: Partial<Record<ProcessResult['code'], string>> = {
+  BAD_NAME: 'no such process',
+  BAD_SIGNAL: 'bad signal name',
+  NOT_RUNNING: 'not running',
+};
+
 /** supervisorctl's _signalresult: `x: signalled` (or `x: stopped` for stop), an error, or the fault text for FAILED. */
 export function signalResultLine(result: ProcessResult, success = 'signalled'): string {
   const name = makeNamespec(result.group, result.name);
-  switch (result.code) {
-    case 'SUCCESS':
-      return `${name}: ${success}`;
-    case 'BAD_NAME':
-      return `${name}: ERROR (no such process)`;
-    case 'BAD_SIGNAL':
-      return `${name}: ERROR (bad signal name)`;
-    case 'NOT_RUNNING':
-      return `${name}: ERROR (not running)`;
-    case 'FAILED':
-      return result.description;
-    default:
-      throw new UnknownResultCode(result.code, name);
-  }
+  if (result.code === 'SUCCESS') return `${name}: ${success}`;
+  if (result.code === 'FAILED') return result.description;
+  const text = SIGNAL_ERRORS[result.code];
+  if (text === undefined) throw new UnknownResultCode(result.code, name);
+  return `${name}: ERROR (${text})`;
 }
 
 export const stop: Command = {

@@ -1,0 +1,85 @@
+/**
+ * `status` in cluster mode, as text and JSON: supervisorctl's columns with `host/namespec` in
+ * the name column, sorted by host then name. A host that is not connected still shows its
+ * processes, with their last known state and a marker; a note on stderr says so. Exit codes
+ * as supervisorctl's status: 4 when an address or host is unknown or a host is unreachable,
+ * then 3 when something listed is not running (the later rule wins).
+ */
+import { formatAddress } from '../../common/address.js';
+import type { HostInfo } from '../../common/host.js';
+import { describeProcess, type ProcessInfo } from '../../common/process-info.js';
+import { STOPPED_STATES } from '../../common/process-state.js';
+import type { HostProcess, ProcessListing } from '../client/controller-client.js';
+import { ljust, processJson } from '../commands/status.js';
+import { StatusExit } from '../exit-codes.js';
+import { hostErrorJson, hostErrorLine } from './host-errors.js';
+import { compareCodePoints as compareText } from '../commands/reread.js';
+import { formatAgo } from './times.js';
+
+export interface StatusText {
+  /** The table, one line per process. */
+  lines: string[];
+  /** Per-host errors and warnings, for stderr. */
+  notes: string[];
+}
+
+/** Processes by host, then group, then name. */
+export function sortProcesses(processes: readonly HostProcess[]): HostProcess[] {
+  return [...processes].sort((a, b) => compareText(a.host, b.host) || compareText(a.info.group, b.info.group) || compareText(a.info.name, b.info.name));
+}
+
+/**
+ * The info as of `now` (epoch ms): a running process on a connected host has its uptime
+ * counted to now (the controller's view holds the info of its last transition). A host that is
+ * not connected keeps its last known text.
+ */
+export function currentInfo(info: ProcessInfo, host: HostInfo | undefined, now: number): ProcessInfo {
+  if (info.statename !== 'RUNNING' || (host !== undefined && host.liveness !== 'connected')) return info;
+  const current = { ...info, now: Math.max(info.now, Math.trunc(now / 1000)) };
+  return { ...current, description: describeProcess(current) };
+}
+
+/** `[last known; host disconnected, last seen 3m ago]`: the marker of a process whose host is not connected. */
+export function lastKnownMarker(host: HostInfo, now: number): string {
+  return `[last known; host ${host.liveness}, last seen ${formatAgo(host.lastSeen, now)}]`;
+}
+
+export function statusText(listing: ProcessListing, now: number): StatusText {
+  const hosts = new Map(listing.hosts.map((h) => [h.name, h]));
+  const rows = sortProcesses(listing.processes);
+  const names = rows.map((p) => formatAddress(p.host, p.info.group, p.info.name));
+  const width = Math.max(30, ...names.map((n) => [...n].length)) + 3;
+  const lines = rows.map((p, i) => {
+    const host = hosts.get(p.host);
+    const marker = host && host.liveness !== 'connected' ? lastKnownMarker(host, now) : '';
+    const description = [currentInfo(p.info, host, now).description, marker].filter((s) => s !== '').join(' ');
+    return `${ljust(names[i]!, width)}${ljust(p.info.statename, 10)}${description}`;
+  });
+  const notes = [
+    ...listing.errors.map(hostErrorLine),
+    ...listing.hosts
+      .filter((h) => h.liveness !== 'connected')
+      .map((h) => `${h.name}: WARNING (host ${h.liveness}, last seen ${formatAgo(h.lastSeen, now)}: its processes show their last known state)`),
+  ];
+  return { lines, notes };
+}
+
+export function statusExitCode(listing: ProcessListing): number {
+  let code = listing.errors.length > 0 || listing.hosts.some((h) => h.liveness !== 'connected') ? StatusExit.UNKNOWN : 0;
+  if (listing.processes.some((p) => STOPPED_STATES.has(p.info.statename))) code = StatusExit.NOT_RUNNING;
+  return code;
+}
+
+export function statusJson(listing: ProcessListing, now: number): object {
+  const hosts = new Map(listing.hosts.map((h) => [h.name, h]));
+  return {
+    processes: sortProcesses(listing.processes).map((p) => ({
+      host: p.host,
+      address: formatAddress(p.host, p.info.group, p.info.name),
+      ...processJson(currentInfo(p.info, hosts.get(p.host), now)),
+      host_state: hosts.get(p.host)?.liveness ?? 'connected',
+    })),
+    hosts: listing.hosts.map((h) => ({ name: h.name, state: h.liveness, last_seen_ms: h.lastSeen })),
+    errors: listing.errors.map(hostErrorJson),
+  };
+}
