@@ -96,7 +96,7 @@ test('hosts: aligned columns, labels sorted, counts in state order, `never` for 
   assert.deepEqual(lines, [
     row('NAME', 'STATE', 'LABELS', 'VERSION', 'LAST SEEN', 'PROCESSES'),
     row('db-1', 'disconnected', '<none>', '-', 'never', '-'),
-    row('web-1', 'connected', '<none>', '0.1.0', 'now', 'RUNNING=2'),
+    row('web-1', 'connected', '<none>', '0.1.0', 'just now', 'RUNNING=2'),
     row('web-2', 'stale', 'role=web,zone=eu-1', '0.1.0', '7s ago', 'RUNNING=3,FATAL=1'),
   ]);
   assert.equal(formatCounts({}), '-');

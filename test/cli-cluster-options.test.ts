@@ -132,7 +132,7 @@ test('--since and --until: durations back from now, local dates and times, or ti
 
 test('times ago read coarsely', () => {
   assert.equal(formatAgo(0, 5000), 'never');
-  assert.equal(formatAgo(4000, 4500), 'now');
+  assert.equal(formatAgo(4000, 4500), 'just now');
   assert.equal(formatAgo(0 + 1, 1 + 12_000), '12s ago');
   assert.equal(formatAgo(1, 1 + 3 * 3_600_000), '3h ago');
   assert.equal(formatAgo(1, 1 + 5 * 86_400_000), '5d ago');

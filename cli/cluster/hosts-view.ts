@@ -28,7 +28,7 @@ export function hostsTable(hosts: readonly HostInfo[], now: number): string[] {
     h.liveness,
     Object.keys(h.labels).length > 0 ? formatLabels(h.labels) : '<none>',
     h.agentVersion || '-',
-    h.liveness === 'connected' && now - h.lastSeen < 1000 ? 'now' : formatAgo(h.lastSeen, now),
+    formatAgo(h.lastSeen, now),
     formatCounts(h.counts),
   ]);
   const widths = HEADERS.map((title, i) => Math.max([...title].length, ...rows.map((r) => [...r[i]!].length)));

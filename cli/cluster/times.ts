@@ -55,11 +55,11 @@ export function formatLocalTime(ms: number): string {
   return `${date} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
-/** How long ago, coarsely: `now`, `12s ago`, `3m ago`, `5h ago`, `2d ago`; `never` for 0. */
+/** How long ago, coarsely: `just now`, `12s ago`, `3m ago`, `5h ago`, `2d ago`; `never` for 0. */
 export function formatAgo(then: number, now: number): string {
   if (then === 0) return 'never';
   const s = Math.max(0, Math.floor((now - then) / 1000));
-  if (s < 1) return 'now';
+  if (s < 1) return 'just now';
   if (s < 120) return `${s}s ago`;
   if (s < 7200) return `${Math.floor(s / 60)}m ago`;
   if (s < 172_800) return `${Math.floor(s / 3600)}h ago`;
