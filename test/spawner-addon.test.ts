@@ -2,7 +2,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { native } from '../agent/native/addon.js';
+import { Socket } from 'node:net';
+import { native, type NativeSpawnResult } from '../agent/native/addon.js';
+import { openFds, withFreeFds } from './helpers/fd-limit.js';
 import { waitFor } from './helpers/wait-for.js';
 
 // The addon on its own, without NativeSpawner: this file reaps with native.reap() directly.
@@ -102,4 +104,89 @@ test('spawn rejects arguments that exec would misread', () => {
   assert.throws(() => spawn(['true', 'a\0b']), /must not contain NUL bytes/);
   assert.throws(() => spawn(['true'], 65534, -1), /uid and gid must be given together/);
   assert.throws(() => native.spawn('/bin/true', ['true'], [], null, 0o1000, -1, -1, null, false), /umask/);
+});
+
+type SpawnOutcome = { error: (Error & { code: string }) | null; result: NativeSpawnResult | null };
+
+/** spawnAsync as a promise; the callback must come later, never during the call. */
+function spawnAsync(argv: string[], umask = -1): Promise<SpawnOutcome> {
+  let returned = false;
+  const outcome = new Promise<SpawnOutcome>((resolve) => {
+    native.spawnAsync(argv[0]!, argv, ['PATH=/usr/bin:/bin'], null, umask, -1, -1, null, true, (error, result) => {
+      assert.ok(returned, 'the callback ran during the spawnAsync call');
+      if (result) running.add(result.pid);
+      resolve({ error, result });
+    });
+  });
+  returned = true;
+  return outcome;
+}
+
+/** Everything the child writes to its stdout pipe until EOF; the fds are closed afterwards. */
+function readAll(r: NativeSpawnResult): Promise<string> {
+  closeSync(r.stdin);
+  const socket = new Socket({ fd: r.stdout, readable: true, writable: false });
+  let text = '';
+  socket.setEncoding('utf8').on('data', (s: string) => (text += s));
+  return new Promise((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
+  });
+}
+
+test('spawnAsync hands the child and its pipe ends to the callback, with the time it was created', async () => {
+  const before = Date.now();
+  const { error, result } = await spawnAsync(['/bin/echo', 'hello']);
+  assert.equal(error, null);
+  assert.ok(result && result.pid > 0);
+  assert.equal(result.stderr, -1, 'redirectStderr: one pipe for both');
+  assert.ok(result.startedAt >= before && result.startedAt <= Date.now(), `startedAt ${result.startedAt} not in [${before}, now]`);
+  assert.equal(await readAll(result), 'hello\n');
+});
+
+// This guards the pool: several threads create pipes and children at once, and a child created
+// by one thread must not keep the pipe ends another thread has just made (a leaked write end
+// would also hold the other child's stdout open past its exit).
+for (const [path, umask] of [['posix_spawn', -1], ['fork', 0o022]] as const) {
+  test(`concurrent spawns on the pool (${path}) never leak a pipe fd into each other's children`, async () => {
+    const outcomes = await Promise.all(Array.from({ length: 24 }, () => spawnAsync(['/bin/ls', '/proc/self/fd'], umask)));
+    const listings = await Promise.all(
+      outcomes.map(({ error, result }) => {
+        assert.equal(error, null);
+        return readAll(result!);
+      }),
+    );
+    // 0, 1 and 2 are the pipes; 3 is the directory ls itself opened to list them.
+    for (const listing of listings) assert.deepEqual(listing.split('\n').filter(Boolean), ['0', '1', '2', '3']);
+  });
+}
+
+test('a spawn that fails on the pool reports the error spawn() throws, and leaks no fd', async () => {
+  const fdsBefore = openFds();
+  let thrown: unknown;
+  // Room for one pipe but not two: pipe2 fails with EMFILE after the first pipe was made.
+  const outcome = await withFreeFds(3, () => {
+    try {
+      native.spawn('/bin/true', ['true'], [], null, -1, -1, -1, null, true);
+    } catch (err) {
+      thrown = err;
+    }
+    return spawnAsync(['/bin/true']);
+  });
+  assert.equal(outcome.result, null);
+  assert.ok(outcome.error instanceof Error);
+  assert.equal(outcome.error.code, 'EMFILE');
+  assert.equal(outcome.error.message, 'pipe2 failed: EMFILE');
+  assert.equal((thrown as Error & { code: string }).code, outcome.error.code);
+  assert.equal((thrown as Error).message, outcome.error.message);
+  assert.deepEqual(openFds(), fdsBefore, 'the first pipe was closed again');
+});
+
+test('spawnAsync rejects bad arguments at once and queues nothing', () => {
+  const noop = (): void => {};
+  assert.throws(() => native.spawnAsync('/bin/true', [], [], null, -1, -1, -1, null, false, noop), /argv must not be empty/);
+  assert.throws(
+    () => native.spawnAsync('/bin/true', ['true'], [], null, -1, -1, -1, null, false, null as unknown as typeof noop),
+    /callback must be a function/,
+  );
 });

@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
 import { isFleetError } from '../common/errors.js';
 import { native } from '../agent/native/addon.js';
 import { NativeSpawner } from '../agent/process/native-spawner.js';
-import type { ChildHandle, ExitStatus, SpawnRequest } from '../agent/process/spawner.js';
+import type { ChildHandle, ExitStatus, SpawnOutcome, SpawnRequest } from '../agent/process/spawner.js';
+import { openFds, withFreeFds } from './helpers/fd-limit.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -331,4 +332,78 @@ test('unknown files are the engine\'s job: the spawner reports exec failure from
   const err = collect(child.stderr);
   assert.equal((await exitOf(child.pid)).code, 127);
   assert.match((await err).toString(), /^supervisor: couldn't exec no-such-program: ENOENT\n/);
+});
+
+/** spawnAsync as a promise of its outcome; children are tracked for cleanup. */
+function spawnAsync(file: string, argv: string[]): Promise<SpawnOutcome> {
+  return new Promise((resolve) => {
+    spawner.spawnAsync({ file, argv, env: { PATH: '/usr/bin:/bin' }, cwd: null, umask: null, user: null, redirectStderr: true }, (outcome) => {
+      if (outcome.ok) started.add(outcome.child.pid);
+      resolve(outcome);
+    });
+  });
+}
+
+/** Children of this process (of any of its threads, the pool's included), zombies too. */
+function ownChildren(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) =>
+    readFileSync(`/proc/self/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
+}
+
+test('spawnAsync gives the child with its pipes and creation time; its exit is reported as for spawn()', async () => {
+  const before = Date.now();
+  const outcome = await spawnAsync('/bin/sh', ['sh', '-c', 'echo out; echo err >&2; exit 4']);
+  assert.ok(outcome.ok);
+  const { child } = outcome;
+  assert.ok(child.startedAt >= before && child.startedAt <= Date.now());
+  assert.equal(child.stderr, null, 'redirectStderr');
+  assert.equal((await collect(child.stdout)).toString(), 'out\nerr\n');
+  assert.deepEqual(await exitOf(child.pid), { code: 4, signal: null, coreDumped: false });
+});
+
+// This guards against an exit reported as an unknown pid when SIGCHLD is handled before the
+// pool's answer: the child below has exited and is a zombie before JS hears of its pid.
+test('an exit reaped before the spawnAsync result arrives is reported right after that result', async () => {
+  const known = new Set(ownChildren());
+  const order: string[] = [];
+  const off = spawner.onExit((pid) => order.push(`exit ${pid}`));
+  try {
+    const pending = new Promise<number>((resolve) => {
+      spawner.spawnAsync(
+        { file: '/bin/true', argv: ['true'], env: {}, cwd: null, umask: null, user: null, redirectStderr: true },
+        (outcome) => {
+          assert.ok(outcome.ok);
+          started.add(outcome.child.pid);
+          order.push(`done ${outcome.child.pid}`);
+          resolve(outcome.child.pid);
+        },
+      );
+    });
+    // Hold the JS thread (so the answer cannot be handled) until the child is a zombie.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const zombie = (): boolean =>
+      ownChildren().some((pid) => !known.has(pid) && readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] === 'Z');
+    for (let waited = 0; !zombie(); waited += 10) {
+      assert.ok(waited < 10_000, 'the child did not exit within 10 s');
+      Atomics.wait(pause, 0, 0, 10);
+    }
+    process.emit('SIGCHLD'); // reaps it now, while its spawn is still in flight
+    assert.deepEqual(order, [], 'nothing reported before the spawn result');
+    const pid = await pending;
+    await exitOf(pid);
+    assert.deepEqual(order, [`done ${pid}`, `exit ${pid}`]);
+  } finally {
+    off();
+  }
+});
+
+test('spawnAsync reports SPAWN_ERROR with the errno as cause.code, as spawn throws it, and leaks no fd', async () => {
+  const before = openFds();
+  const outcome = await withFreeFds(1, () => spawnAsync('/bin/true', ['true']));
+  assert.ok(!outcome.ok);
+  assert.ok(isFleetError(outcome.error, 'SPAWN_ERROR'));
+  assert.equal((outcome.error.cause as NodeJS.ErrnoException).code, 'EMFILE');
+  assert.equal(outcome.error.message, 'pipe2 failed: EMFILE');
+  assert.deepEqual(openFds(), before);
 });

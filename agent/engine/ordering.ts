@@ -38,13 +38,35 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * Runs `step` over `items` in order, yielding to the event loop after every `batch` steps that
- * did real work (returned true), so a long run of spawns never holds the loop for long.
+ * Keeps runs of items apart: the work `step` started for items of one key (a spawn) is complete
+ * before `step` runs for the first item of the next key. Items of one key may overlap.
  */
-export async function paced<T>(items: readonly T[], batch: number, step: (item: T) => boolean): Promise<void> {
+export interface Waves<T> {
+  key(item: T): string;
+  /** Settles when the work `step` started for the item is complete. */
+  settled(item: T): Promise<unknown>;
+}
+
+/**
+ * Runs `step` over `items` in order, yielding to the event loop after every `batch` steps that
+ * did real work (returned true), so a long run of spawns never holds the loop for long. With
+ * `waves`, waits at every change of key for the work of the previous run of items.
+ */
+export async function paced<T>(items: readonly T[], batch: number, step: (item: T) => boolean, waves?: Waves<T>): Promise<void> {
   let done = 0;
+  let key: string | undefined;
+  let wave: T[] = [];
   for (const item of items) {
+    if (waves) {
+      const next = waves.key(item);
+      if (next !== key) {
+        if (wave.length > 0) await Promise.all(wave.map((w) => waves.settled(w)));
+        wave = [];
+        key = next;
+      }
+    }
     if (!step(item)) continue;
+    if (waves) wave.push(item);
     done += 1;
     if (done % batch === 0) await yieldToEventLoop();
   }

@@ -11,7 +11,7 @@ import type { SignalName } from '../config/types.js';
 import { resolveCommand, type SpawnContext } from '../process/command.js';
 import type { ProcessRunner } from '../process/process-runner.js';
 import type { Rejection } from '../process/state-machine.js';
-import { paced } from './ordering.js';
+import { paced, type Waves } from './ordering.js';
 import { waitForStart, waitForStopped } from './waits.js';
 import { formatNamespec } from '../../common/namespec.js';
 
@@ -40,9 +40,10 @@ export interface WaitOptions {
 
 /**
  * startProcess: checks the command first (NO_FILE / NOT_EXECUTABLE, nothing spawned), then
- * ALREADY_STARTED in a running state, FAILED in UNKNOWN; spawns at once; SPAWN_ERROR if the spawn
- * failed; with wait, settles when the process is RUNNING (SPAWN_ERROR or ABNORMAL_TERMINATION if
- * it leaves STARTING otherwise). Everything before the wait happens synchronously, when called.
+ * ALREADY_STARTED in a running state, FAILED in UNKNOWN; issues the spawn at once (the checks
+ * and the request happen synchronously, when called); SPAWN_ERROR if the spawn failed; with wait,
+ * settles when the process is RUNNING (SPAWN_ERROR or ABNORMAL_TERMINATION if it leaves STARTING
+ * otherwise), without wait as soon as the spawn has succeeded.
  */
 export function startRunner(runner: ProcessRunner, ctx: SpawnContext, wait: boolean, signal?: AbortSignal): Promise<void> {
   try {
@@ -54,8 +55,10 @@ export function startRunner(runner: ProcessRunner, ctx: SpawnContext, wait: bool
   const result = runner.dispatch({ type: 'start' });
   if (!result.ok) return Promise.reject(refused(runner, result));
   if (runner.snapshot.spawnerr) return Promise.reject(new FleetError('SPAWN_ERROR', ns));
-  if (!wait || runner.state === 'RUNNING') return Promise.resolve();
-  return waitForStart(runner, ns, signal);
+  if (wait) return runner.state === 'RUNNING' ? Promise.resolve() : waitForStart(runner, ns, signal);
+  return runner.spawnSettled().then((created) => {
+    if (!created) throw new FleetError('SPAWN_ERROR', ns);
+  });
 }
 
 /**
@@ -121,7 +124,8 @@ function failure(runner: ProcessRunner, err: FleetError): ProcessResult {
 }
 
 /**
- * Runs `op` on every runner `applies` to, in order and paced in batches, then waits for all.
+ * Runs `op` on every runner `applies` to, in order and paced in batches (and `waves`, see
+ * paced), then waits for all.
  * Results come in the order the operations finish, as supervisord's make_allfunc collects them.
  * A FleetError is that process's result; anything else (an abort) rejects the whole call.
  */
@@ -131,6 +135,7 @@ export async function forEachProcess(
   op: (runner: ProcessRunner) => Promise<void>,
   batch: number,
   signal?: AbortSignal,
+  waves?: Waves<ProcessRunner>,
 ): Promise<ProcessResult[]> {
   const results: ProcessResult[] = [];
   const pending: Promise<void>[] = [];
@@ -148,7 +153,7 @@ export async function forEachProcess(
         ),
       );
       return true;
-    });
+    }, waves);
   } catch (err) {
     await Promise.allSettled(pending); // the waits share the aborted signal: they settle at once
     throw err;

@@ -23,7 +23,7 @@ import type { EngineEventSink } from '../process/events.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { ExitStatus, Spawner } from '../process/spawner.js';
 import { decodeExit } from '../process/exit-status.js';
-import { byGroupThenName, byPriority, DEFAULT_SPAWN_BATCH, paced, priorityWaves } from './ordering.js';
+import { byGroupThenName, byPriority, DEFAULT_SPAWN_BATCH, paced, priorityWaves, type Waves } from './ordering.js';
 import {
   checkSignal,
   clearResult,
@@ -115,6 +115,16 @@ export class Supervisor implements AsyncDisposable {
   private shutdownDone: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private readonly unsubscribeExits: () => void;
+  /**
+   * Bulk starts go in priority order: spawns run off the JS thread and several at once, but only
+   * among processes of equal (group priority, process priority); every spawn of one priority has
+   * completed (the child exec'd) before the first of the next begins, as supervisord's serial
+   * spawns guarantee.
+   */
+  private readonly spawnWaves: Waves<ProcessRunner> = {
+    key: (r) => `${this.groups.get(r.config.group)?.config.priority}:${r.config.priority}`,
+    settled: (r) => r.spawnSettled(),
+  };
 
   /**
    * Creates every group of the config and opens its logs (AUTO files are created now, as
@@ -147,7 +157,10 @@ export class Supervisor implements AsyncDisposable {
     return this.mood;
   }
 
-  /** Autostarts every group in (priority, name) order, processes likewise, without waiting for RUNNING. */
+  /**
+   * Autostarts every group in (priority, name) order, processes likewise, without waiting for
+   * RUNNING; resolves once every spawn has completed (each process has its pid or its spawn error).
+   */
   async start(): Promise<void> {
     await this.autostart(this.sortedGroups());
   }
@@ -284,7 +297,7 @@ export class Supervisor implements AsyncDisposable {
 
   /**
    * Adds a group (its logs are opened now) and autostarts it. ALREADY_ADDED if a group of that
-   * name exists. Resolves once its autostart spawns have been issued.
+   * name exists. Resolves once its autostart spawns have completed.
    */
   async addGroup(config: GroupConfig): Promise<void> {
     this.assertRunning();
@@ -343,7 +356,9 @@ export class Supervisor implements AsyncDisposable {
     this.groups.set(config.name, group);
     this.groupsChanged();
     const fresh = new Set(created.values());
-    await paced(group.runners.filter((r) => fresh.has(r)), this.batch, (r) => this.mood === 'RUNNING' && r.dispatch({ type: 'autostart' }).ok);
+    const starting = group.runners.filter((r) => fresh.has(r));
+    await paced(starting, this.batch, (r) => this.mood === 'RUNNING' && r.dispatch({ type: 'autostart' }).ok, this.spawnWaves);
+    await Promise.all(starting.map((r) => r.spawnSettled()));
     return {
       restarted: plan.replace.filter((n) => !stuck.has(n)),
       added: plan.add,
@@ -447,15 +462,17 @@ export class Supervisor implements AsyncDisposable {
     return runners;
   }
 
+  /** Autostarts in priority order; resolves once every spawn it issued has completed (pid or spawn error). */
   private async autostart(groups: readonly ProcessGroup[]): Promise<void> {
     const runners = [...groups].sort(byPriority).flatMap((g) => g.runners);
-    await paced(runners, this.batch, (runner) => this.mood === 'RUNNING' && runner.dispatch({ type: 'autostart' }).ok);
+    await paced(runners, this.batch, (runner) => this.mood === 'RUNNING' && runner.dispatch({ type: 'autostart' }).ok, this.spawnWaves);
+    await Promise.all(runners.map((r) => r.spawnSettled()));
   }
 
   private startMany(runners: readonly ProcessRunner[], options: WaitOptions): Promise<ProcessResult[]> {
     const wait = options.wait ?? true;
     const signal = this.linked(options.signal);
-    return forEachProcess(runners, isNotRunning, (r) => startRunner(r, this.spawnContext, wait, signal), this.batch, signal);
+    return forEachProcess(runners, isNotRunning, (r) => startRunner(r, this.spawnContext, wait, signal), this.batch, signal, this.spawnWaves);
   }
 
   private stopMany(runners: readonly ProcessRunner[], options: WaitOptions): Promise<ProcessResult[]> {

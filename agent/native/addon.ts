@@ -14,7 +14,8 @@ export interface NativeAddon {
    * 0/1/2 on new pipes, fds >= 3 closed, default signal dispositions and an empty mask. Returns
    * the parent ends (stderr -1 when redirectStderr: the child's fd 1 and 2 share one pipe).
    * chdir/exec/setuid failures happen in the child: it writes supervisord's text to its fd 2
-   * and exits 127. Throws (code = errno name) only when no child could be created.
+   * and exits 127. Throws (code = errno name) only when no child could be created. Blocks until
+   * the child has exec'd.
    */
   spawn(
     file: string,
@@ -26,7 +27,24 @@ export interface NativeAddon {
     gid: number,
     groups: number[] | null,
     redirectStderr: boolean,
-  ): { pid: number; stdin: number; stdout: number; stderr: number };
+  ): NativeSpawnResult;
+  /**
+   * spawn() on a libuv pool thread: returns at once, and `callback` runs later on the JS thread
+   * with the result or with the error spawn() would have thrown (code = errno name, message
+   * '<syscall> failed: <name>'). Argument errors throw at once. Several spawns run concurrently.
+   */
+  spawnAsync(
+    file: string,
+    argv: string[],
+    envp: string[],
+    cwd: string | null,
+    umask: number,
+    uid: number,
+    gid: number,
+    groups: number[] | null,
+    redirectStderr: boolean,
+    callback: (error: (Error & { code: string }) | null, result: NativeSpawnResult | null) => void,
+  ): void;
   /** Every exited child, ours or not: [pid, exit code | null, signal number | null, core dumped]. Never blocks. */
   reap(): Array<[pid: number, code: number | null, signal: number | null, coreDumped: boolean]>;
   /** kill(pid) or kill(-pid) when `group`; the errno name on failure ('ESRCH', 'EPERM'), else null. pid must be > 0. */
@@ -39,6 +57,16 @@ export interface NativeAddon {
   getpwuid(uid: number): PasswdEntry | null;
   /** `gid` first, then every group listing `name` as a member. */
   getgrouplist(name: string, gid: number): number[];
+}
+
+/** A child and the parent ends of its pipes (stderr -1 when redirectStderr). */
+export interface NativeSpawnResult {
+  pid: number;
+  stdin: number;
+  stdout: number;
+  stderr: number;
+  /** Epoch ms (Date.now()'s clock) just before the child was created. */
+  startedAt: number;
 }
 
 export type RlimitResource = 'nofile' | 'nproc';

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------------------------------------
@@ -423,67 +424,210 @@ static void close_if_open(int *fd)
   *fd = -1;
 }
 
-/*
- * spawn(file, argv[], envp[], cwd|null, umask|-1, uid|-1, gid|-1, groups[]|null, redirectStderr)
- *   -> {pid, stdin, stdout, stderr}
- * Starts `file` with exactly argv and envp, as its own process-group leader (setpgid(0,0), not
- * setsid), default signal dispositions, an empty signal mask, fds >= 3 closed, and fds 0/1/2 on
- * new pipes. Returns the parent ends (O_CLOEXEC; stdin also O_NONBLOCK); stderr is -1 when
- * redirectStderr, in which case the child's fd 1 and fd 2 are the same pipe (a true 2>&1).
- * posix_spawn is used unless a umask or uid/gid is requested or posix_spawn fails; then fork(),
- * whose child reports chdir/exec/setuid failures on its fd 2 with supervisord's texts and exits
- * 127. Throws Error(code = errno name) only when no child could be created (pipe2: EMFILE,
- * ENFILE; fork: EAGAIN, ENOMEM); no fd is leaked then.
- */
-static napi_value js_spawn(napi_env env, napi_callback_info info)
+/* Epoch milliseconds (CLOCK_REALTIME, the clock of JS's Date.now()). */
+static double epoch_ms(void)
 {
-  napi_value js[9], result = NULL;
-  struct spawn_args a;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000) / 1000.0;
+}
+
+/* What one spawn produced: the child and the parent ends of its pipes, or why there is none. */
+struct spawn_result {
+  int err;             /* 0, or the errno of `syscall` (no child was created then) */
+  const char *syscall; /* "pipe2", "fcntl" or "fork" when err */
+  pid_t pid;
+  int stdin_fd, stdout_fd, stderr_fd; /* parent ends; stderr_fd is -1 when redirect_stderr */
+  double started_at;                  /* epoch ms just before the child was created */
+};
+
+/*
+ * Creates the pipes and the child; see js_spawn for the contract. Touches nothing but its
+ * arguments, the fds it creates and the child, so it runs on any thread: the pool threads of
+ * spawnAsync run it concurrently. Every pipe end is O_CLOEXEC from creation and each child also
+ * closes every fd >= 3 before exec (closefrom / close_range), so a child created by one thread
+ * never keeps a pipe end another thread has just made. On failure nothing is left open.
+ */
+static void run_spawn(const struct spawn_args *a, struct spawn_result *r)
+{
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err_pipe[2] = {-1, -1};
-  int err;
-  pid_t pid = -1;
-
-  if (!get_args(env, info, 9, js)) return NULL;
-  if (!read_spawn_args(env, js, &a)) goto done;
-
-  if ((err = make_pipe(in)) || (err = make_pipe(out)) || (!a.redirect_stderr && (err = make_pipe(err_pipe)))) {
-    throw_errno(env, "pipe2", err);
-    goto done;
+  memset(r, 0, sizeof *r);
+  r->stdin_fd = r->stdout_fd = r->stderr_fd = -1;
+  if ((r->err = make_pipe(in)) || (r->err = make_pipe(out)) || (!a->redirect_stderr && (r->err = make_pipe(err_pipe)))) {
+    r->syscall = "pipe2";
+    goto fail;
   }
   int flags = fcntl(in[1], F_GETFL);
   if (flags == -1 || fcntl(in[1], F_SETFL, flags | O_NONBLOCK) == -1) {
-    throw_errno(env, "fcntl", errno);
-    goto done;
+    r->err = errno;
+    r->syscall = "fcntl";
+    goto fail;
   }
-  const int child_fds[3] = {in[0], out[1], a.redirect_stderr ? out[1] : err_pipe[1]};
-  bool needs_fork = a.umask != -1 || a.uid != -1;
-  if (needs_fork || spawn_posix(&a, child_fds, &pid) != 0) {
-    if ((err = spawn_fork(&a, child_fds, &pid))) {
-      throw_errno(env, "fork", err);
-      goto done;
+  const int child_fds[3] = {in[0], out[1], a->redirect_stderr ? out[1] : err_pipe[1]};
+  bool needs_fork = a->umask != -1 || a->uid != -1;
+  r->started_at = epoch_ms();
+  if (needs_fork || spawn_posix(a, child_fds, &r->pid) != 0) {
+    if ((r->err = spawn_fork(a, child_fds, &r->pid))) {
+      r->syscall = "fork";
+      goto fail;
     }
   }
   close_if_open(&in[0]);
   close_if_open(&out[1]);
   close_if_open(&err_pipe[1]);
+  r->stdin_fd = in[1];
+  r->stdout_fd = out[0];
+  r->stderr_fd = err_pipe[0];
+  return;
 
-  napi_value obj;
-  if (!NAPI_OK(napi_create_object(env, &obj)) || !set_number(env, obj, "pid", pid) ||
-      !set_number(env, obj, "stdin", in[1]) || !set_number(env, obj, "stdout", out[0]) ||
-      !set_number(env, obj, "stderr", err_pipe[0]))
-    goto done; /* the child runs, but JS gets an exception; the fds are closed below */
-  in[1] = out[0] = err_pipe[0] = -1; /* owned by JS now */
-  result = obj;
-
-done:
+fail:
   close_if_open(&in[0]);
   close_if_open(&in[1]);
   close_if_open(&out[0]);
   close_if_open(&out[1]);
   close_if_open(&err_pipe[0]);
   close_if_open(&err_pipe[1]);
+}
+
+/* Closes the parent ends a successful spawn handed over (when they cannot reach JS). */
+static void close_result_fds(struct spawn_result *r)
+{
+  close_if_open(&r->stdin_fd);
+  close_if_open(&r->stdout_fd);
+  close_if_open(&r->stderr_fd);
+}
+
+/* The JS face of a successful spawn: {pid, stdin, stdout, stderr, startedAt}. NULL with an
+ * exception pending if it cannot be built (the caller still owns the fds then). */
+static napi_value spawn_result_to_js(napi_env env, const struct spawn_result *r)
+{
+  napi_value obj, at;
+  if (!NAPI_OK(napi_create_object(env, &obj)) || !set_number(env, obj, "pid", r->pid) ||
+      !set_number(env, obj, "stdin", r->stdin_fd) || !set_number(env, obj, "stdout", r->stdout_fd) ||
+      !set_number(env, obj, "stderr", r->stderr_fd) || !NAPI_OK(napi_create_double(env, r->started_at, &at)) ||
+      !NAPI_OK(napi_set_named_property(env, obj, "startedAt", at)))
+    return NULL;
+  return obj;
+}
+
+/* Error(code = errno name, message "<syscall> failed: <name>"), as throw_errno throws it. */
+static napi_value errno_error(napi_env env, const char *syscall, int err)
+{
+  char msg[128];
+  napi_value code, message, error;
+  snprintf(msg, sizeof msg, "%s failed: %s", syscall, errno_name(err));
+  if (!NAPI_OK(napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code)) ||
+      !NAPI_OK(napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message)) ||
+      !NAPI_OK(napi_create_error(env, code, message, &error)))
+    return NULL;
+  return error;
+}
+
+/*
+ * spawn(file, argv[], envp[], cwd|null, umask|-1, uid|-1, gid|-1, groups[]|null, redirectStderr)
+ *   -> {pid, stdin, stdout, stderr, startedAt}
+ * Starts `file` with exactly argv and envp, as its own process-group leader (setpgid(0,0), not
+ * setsid), default signal dispositions, an empty signal mask, fds >= 3 closed, and fds 0/1/2 on
+ * new pipes. Returns the parent ends (O_CLOEXEC; stdin also O_NONBLOCK); stderr is -1 when
+ * redirectStderr, in which case the child's fd 1 and fd 2 are the same pipe (a true 2>&1).
+ * startedAt is the epoch ms just before the child was created.
+ * posix_spawn is used unless a umask or uid/gid is requested or posix_spawn fails; then fork(),
+ * whose child reports chdir/exec/setuid failures on its fd 2 with supervisord's texts and exits
+ * 127. Throws Error(code = errno name) only when no child could be created (pipe2: EMFILE,
+ * ENFILE; fork: EAGAIN, ENOMEM); no fd is leaked then. Blocks until the child has exec'd (or
+ * failed to); spawnAsync does the same work on a pool thread.
+ */
+static napi_value js_spawn(napi_env env, napi_callback_info info)
+{
+  napi_value js[9], obj = NULL;
+  struct spawn_args a;
+  struct spawn_result r;
+
+  if (!get_args(env, info, 9, js)) return NULL;
+  if (read_spawn_args(env, js, &a)) {
+    run_spawn(&a, &r);
+    if (r.err) throw_errno(env, r.syscall, r.err);
+    else if (!(obj = spawn_result_to_js(env, &r))) close_result_fds(&r); /* the child runs; JS gets the exception */
+  }
   free_spawn_args(&a);
-  return result;
+  return obj;
+}
+
+/* One spawnAsync call: its arguments, its result, and the JS callback to hand the result to. */
+struct spawn_job {
+  struct spawn_args args;
+  struct spawn_result result;
+  napi_async_work work;
+  napi_ref callback;
+};
+
+static void free_spawn_job(napi_env env, struct spawn_job *job)
+{
+  if (job->callback) napi_delete_reference(env, job->callback);
+  if (job->work) napi_delete_async_work(env, job->work);
+  free_spawn_args(&job->args);
+  free(job);
+}
+
+/* On a libuv pool thread. */
+static void spawn_job_execute(napi_env env, void *data)
+{
+  (void)env;
+  struct spawn_job *job = data;
+  run_spawn(&job->args, &job->result);
+}
+
+/* Back on the JS thread: callback(error, null) or callback(null, result), exactly once. */
+static void spawn_job_complete(napi_env env, napi_status status, void *data)
+{
+  struct spawn_job *job = data;
+  struct spawn_result *r = &job->result;
+  napi_value callback, global, argv[2] = {NULL, NULL}, ignored;
+  /* napi_cancelled cannot happen: the job is never cancelled. Should the environment be going
+   * away (napi_get_reference_value failing), the child still runs; only its fds are closed. */
+  if (status == napi_ok && NAPI_OK(napi_get_reference_value(env, job->callback, &callback)) &&
+      NAPI_OK(napi_get_global(env, &global)) && NAPI_OK(napi_get_null(env, &argv[0])) && NAPI_OK(napi_get_null(env, &argv[1]))) {
+    napi_value value = r->err ? errno_error(env, r->syscall, r->err) : spawn_result_to_js(env, r);
+    if (value) {
+      argv[r->err ? 0 : 1] = value;
+      if (!r->err) r->stdin_fd = r->stdout_fd = r->stderr_fd = -1; /* owned by JS now */
+      /* An exception thrown by the callback stays pending and reaches process 'uncaughtException'. */
+      napi_call_function(env, global, callback, 2, argv, &ignored);
+    }
+  }
+  close_result_fds(r);
+  free_spawn_job(env, job);
+}
+
+/*
+ * spawnAsync(file, argv[], envp[], cwd|null, umask|-1, uid|-1, gid|-1, groups[]|null,
+ *            redirectStderr, callback(error, result))
+ * What spawn() does, on a libuv pool thread, so the JS thread goes on while the child execs
+ * (glibc's posix_spawn blocks its caller until then) and several spawns overlap. The callback
+ * runs later on the JS thread with (null, {pid, stdin, stdout, stderr, startedAt}) or with
+ * (Error(code = errno name, message "<syscall> failed: <name>"), null), the error spawn() would
+ * have thrown. Argument errors throw at once (TypeError); nothing is queued then.
+ * Between the child's creation and the callback JS does not know the pid yet: a SIGCHLD for it
+ * can arrive first (see NativeSpawner).
+ */
+static napi_value js_spawn_async(napi_env env, napi_callback_info info)
+{
+  napi_value js[10], name;
+  napi_valuetype t;
+  if (!get_args(env, info, 10, js)) return NULL;
+  if (!NAPI_OK(napi_typeof(env, js[9], &t))) return NULL;
+  if (t != napi_function) return throw_arg(env, "callback", "must be a function"), NULL;
+  struct spawn_job *job = calloc(1, sizeof *job);
+  if (!job) return throw_errno(env, "malloc", ENOMEM);
+  if (!read_spawn_args(env, js, &job->args) || !NAPI_OK(napi_create_reference(env, js[9], 1, &job->callback)) ||
+      !NAPI_OK(napi_create_string_utf8(env, "fleetvisor:spawn", NAPI_AUTO_LENGTH, &name)) ||
+      !NAPI_OK(napi_create_async_work(env, NULL, name, spawn_job_execute, spawn_job_complete, job, &job->work)) ||
+      !NAPI_OK(napi_queue_async_work(env, job->work))) {
+    free_spawn_job(env, job);
+    return NULL;
+  }
+  napi_value undefined;
+  return napi_get_undefined(env, &undefined) == napi_ok ? undefined : NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -722,6 +866,7 @@ static napi_value init(napi_env env, napi_value exports)
 {
   const napi_property_descriptor fns[] = {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"spawnAsync", NULL, js_spawn_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reap", NULL, js_reap, NULL, NULL, NULL, napi_enumerable, NULL},
       {"kill", NULL, js_kill, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getrlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_enumerable, NULL},

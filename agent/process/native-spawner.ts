@@ -16,8 +16,8 @@ import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { FleetError } from '../../common/errors.js';
 import type { SignalName } from '../config/types.js';
-import { native } from '../native/addon.js';
-import type { ChildHandle, ExitStatus, SpawnRequest, Spawner } from './spawner.js';
+import { native, type NativeSpawnResult } from '../native/addon.js';
+import type { ChildHandle, ExitStatus, SpawnOutcome, SpawnRequest, Spawner } from './spawner.js';
 
 type ExitListener = (pid: number, status: ExitStatus) => void;
 
@@ -48,17 +48,31 @@ function errnoCode(err: unknown): string | undefined {
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 }
 
+/**
+ * The addon's refusal as the engine's error: pipe2 EMFILE/ENFILE ("too many open files to
+ * spawn"), fork EAGAIN ("Too many processes in process table to spawn"); the errno name is
+ * `cause.code` for the engine's message. Anything else (an argument error) is returned as is.
+ */
+function spawnError(err: unknown): unknown {
+  return errnoCode(err) ? new FleetError('SPAWN_ERROR', (err as Error).message, { cause: err }) : err;
+}
+
+function envp(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
 class NativeChild implements ChildHandle {
+  readonly pid: number;
+  readonly startedAt: number;
   private stdinFd: number | null;
   /** Output pipe read ends until they are wrapped (first access to stdout/stderr) or taken. */
   private outputFds: { stdout: number; stderr: number | null } | null;
   private stdoutSocket: Socket | null = null;
   private stderrSocket: Socket | null = null;
 
-  constructor(
-    readonly pid: number,
-    fds: { stdin: number; stdout: number; stderr: number },
-  ) {
+  constructor(fds: NativeSpawnResult) {
+    this.pid = fds.pid;
+    this.startedAt = fds.startedAt;
     this.stdinFd = fds.stdin;
     this.outputFds = { stdout: fds.stdout, stderr: fds.stderr >= 0 ? fds.stderr : null };
   }
@@ -144,6 +158,16 @@ export class NativeSpawner implements Spawner, Disposable {
   private readonly listeners: ExitListener[] = [];
   /** Children we spawned and have not reaped yet; see NativeChild.released. */
   private readonly children = new Map<number, NativeChild>();
+  /** spawnAsync calls whose result has not reached JS yet. */
+  private inFlight = 0;
+  /**
+   * Exits reaped while spawns were in flight, of pids not known yet: each may be a child whose
+   * spawnAsync result is still on its way (a child can exit, and be reaped, before the pool's
+   * answer is handled). Handed out when that result arrives, or as unknown pids once no spawn
+   * is in flight. Linux hands out pids cyclically, so a pid parked here cannot belong to a
+   * process created after it was reaped.
+   */
+  private readonly parked = new Map<number, ExitStatus>();
   private closed = false;
   private readonly onSigchld = (): void => this.reapAll();
 
@@ -158,13 +182,12 @@ export class NativeSpawner implements Spawner, Disposable {
 
   spawn(req: SpawnRequest): ChildHandle {
     if (this.closed) throw new FleetError('INTERNAL', 'spawn on a closed NativeSpawner');
-    const envp = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
-    let fds: { pid: number; stdin: number; stdout: number; stderr: number };
+    let result: NativeSpawnResult;
     try {
-      fds = native.spawn(
+      result = native.spawn(
         req.file,
         req.argv,
-        envp,
+        envp(req.env),
         req.cwd,
         req.umask ?? -1,
         req.user?.uid ?? -1,
@@ -173,14 +196,27 @@ export class NativeSpawner implements Spawner, Disposable {
         req.redirectStderr,
       );
     } catch (err) {
-      // pipe2 EMFILE/ENFILE ("too many open files to spawn"), fork EAGAIN ("Too many processes
-      // in process table to spawn"): the errno name is `cause.code` for the engine's message.
-      if (errnoCode(err)) throw new FleetError('SPAWN_ERROR', (err as Error).message, { cause: err });
-      throw err;
+      throw spawnError(err);
     }
-    const child = new NativeChild(fds.pid, fds);
-    this.children.set(child.pid, child);
-    return child;
+    return this.adopt(result);
+  }
+
+  /** The addon's spawnAsync: the child is created on a libuv pool thread while JS goes on. */
+  spawnAsync(req: SpawnRequest, done: (outcome: SpawnOutcome) => void): void {
+    if (this.closed) throw new FleetError('INTERNAL', 'spawn on a closed NativeSpawner');
+    native.spawnAsync(
+      req.file,
+      req.argv,
+      envp(req.env),
+      req.cwd,
+      req.umask ?? -1,
+      req.user?.uid ?? -1,
+      req.user?.gid ?? -1,
+      req.user?.groups ?? null,
+      req.redirectStderr,
+      (err, result) => this.settle(err, result, done),
+    );
+    this.inFlight += 1;
   }
 
   onExit(listener: ExitListener): () => void {
@@ -209,33 +245,77 @@ export class NativeSpawner implements Spawner, Disposable {
     this.close();
   }
 
+  private adopt(result: NativeSpawnResult): NativeChild {
+    const child = new NativeChild(result);
+    this.children.set(child.pid, child);
+    return child;
+  }
+
+  /**
+   * A spawnAsync result reached JS: `done` first, then the child's exit if it was reaped
+   * meanwhile, then, once nothing is in flight, the parked exits nobody claimed.
+   */
+  private settle(err: Error | null, result: NativeSpawnResult | null, done: (outcome: SpawnOutcome) => void): void {
+    this.inFlight -= 1;
+    const outcome: SpawnOutcome = result
+      ? { ok: true, child: this.adopt(result) }
+      : { ok: false, error: spawnError(err) as FleetError };
+    try {
+      done(outcome);
+    } catch (error) {
+      // This runs as a native callback: a throw would take the agent down. Report it and go on.
+      process.emitWarning(`spawn completion failed: ${describe(error)}`);
+    }
+    if (outcome.ok) {
+      const status = this.parked.get(outcome.child.pid);
+      if (status) {
+        this.parked.delete(outcome.child.pid);
+        this.exited(outcome.child.pid, status);
+      }
+    }
+    if (this.inFlight === 0 && this.parked.size > 0) {
+      const unclaimed = [...this.parked];
+      this.parked.clear();
+      for (const [pid, status] of unclaimed) this.exited(pid, status);
+    }
+  }
+
   /**
    * One SIGCHLD may stand for many exits (signals coalesce), so reap() drains every zombie.
-   * Every listener hears every exit even if one throws; the first error is rethrown afterwards.
    * An exit can be reported before the last output has been read from the child's pipes:
    * whoever needs "all output, then exit" waits for the sockets' 'close' too.
    */
   private reapAll(): void {
     if (this.closed) return;
     for (const [pid, code, signal, coreDumped] of native.reap()) {
-      const child = this.children.get(pid);
-      if (child) {
-        this.children.delete(pid);
-        child.released();
-      }
       const status: ExitStatus =
         signal === null
           ? { code: code ?? 0, signal: null, coreDumped: false }
           : { code: null, signal: signalName(signal), coreDumped };
-      for (const listener of [...this.listeners]) {
-        try {
-          listener(pid, status);
-        } catch (err) {
-          // This runs as the SIGCHLD handler: a throw here would be an uncaught exception that
-          // takes the agent down with its children still running. Report it and go on.
-          process.emitWarning(`exit listener failed for pid ${pid}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-        }
+      if (!this.children.has(pid) && this.inFlight > 0) this.parked.set(pid, status);
+      else this.exited(pid, status);
+    }
+  }
+
+  /** Releases the child's fds and tells every listener, even if one throws. */
+  private exited(pid: number, status: ExitStatus): void {
+    const child = this.children.get(pid);
+    if (child) {
+      this.children.delete(pid);
+      child.released();
+    }
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(pid, status);
+      } catch (err) {
+        // This runs as the SIGCHLD handler: a throw here would be an uncaught exception that
+        // takes the agent down with its children still running. Report it and go on.
+        process.emitWarning(`exit listener failed for pid ${pid}: ${describe(err)}`);
       }
     }
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

@@ -4,6 +4,7 @@
  * activity log. It reacts only to events (a request, the Spawner's exit report, one of its
  * timers); nothing here polls, and an idle process owns no timer at all.
  */
+import { closeSync } from 'node:fs';
 import { FleetError, isFleetError } from '../../common/errors.js';
 import { toInfoSeconds, describeProcess, type ProcessInfo } from '../../common/process-info.js';
 import { processStateCode, type ProcessState } from '../../common/process-state.js';
@@ -13,7 +14,7 @@ import type { ProcessLogs } from '../logs/types.js';
 import type { Clock } from './clock.js';
 import type { EngineEventSink } from './events.js';
 import { isExpectedExit } from './exit-status.js';
-import type { ChildHandle, ExitStatus, SpawnRequest, Spawner } from './spawner.js';
+import type { ChildHandle, ExitStatus, SpawnOutcome, SpawnRequest, Spawner } from './spawner.js';
 import {
   INITIAL_SNAPSHOT,
   transition,
@@ -59,6 +60,19 @@ function spawnFailureText(err: unknown, name: string): string {
   return `unknown error during fork for '${name}': ${err instanceof Error ? err.message : String(err)}`;
 }
 
+/** Closes the output pipes of a child nobody will read. */
+function releaseOutput(child: ChildHandle): void {
+  const fds = child.takeOutputFds?.();
+  if (fds) {
+    closeSync(fds.stdout);
+    if (fds.stderr !== null) closeSync(fds.stderr);
+  } else {
+    child.stdout.destroy();
+    child.stderr?.destroy();
+  }
+  child.closeStdin();
+}
+
 export class ProcessRunner {
   private snap: ProcessSnapshot = INITIAL_SNAPSHOT;
   private readonly timers = new Map<TimerKind, unknown>();
@@ -66,6 +80,8 @@ export class ProcessRunner {
   /** Answers from effects (spawned, spawn-failed, signal-failed), handled after the current transition. */
   private readonly pending: ProcessEvent[] = [];
   private child: ChildHandle | null = null;
+  /** Resolvers of spawnSettled() calls, while a spawn is in flight; null when none is. */
+  private spawnWaiters: Array<(created: boolean) => void> | null = null;
   private busy = false;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -129,6 +145,16 @@ export class ProcessRunner {
     const expected = isExpectedExit(status, config.exitcodes);
     this.emit(() => events.emit({ type: 'exited', group: config.group, name: config.name, pid, time: clock.now(), status, expected }));
     this.dispatch({ type: 'exited', pid, status });
+  }
+
+  /**
+   * Resolves once no spawn of this process is in flight: at once (true) when none is, otherwise
+   * when its answer has been applied to the state, with whether it created a child.
+   */
+  spawnSettled(): Promise<boolean> {
+    const waiters = this.spawnWaiters;
+    if (!waiters) return Promise.resolve(true);
+    return new Promise((resolve) => waiters.push(resolve));
   }
 
   /** Writes to the child's stdin: NOT_RUNNING without a child; the ChildHandle's errors otherwise. */
@@ -216,8 +242,13 @@ export class ProcessRunner {
     }
   }
 
+  /**
+   * Builds the request now (its errors are answered at once), then spawns off the JS thread; the
+   * answer is dispatched when it arrives (spawned). The state machine holds the process in
+   * STARTING with pid 0 meanwhile, and accepts one answer per spawn.
+   */
   private spawn(): void {
-    const { config, spawner, prepareSpawn, logs, events, clock, pids } = this.options;
+    const { config, spawner, prepareSpawn } = this.options;
     let request: SpawnRequest;
     try {
       request = prepareSpawn(config);
@@ -226,13 +257,37 @@ export class ProcessRunner {
       this.pending.push({ type: 'spawn-failed', message: err instanceof Error ? err.message : String(err) });
       return;
     }
-    let child: ChildHandle;
+    this.spawnWaiters ??= [];
     try {
-      child = spawner.spawn(request);
+      spawner.spawnAsync(request, (outcome) => this.spawned(outcome));
     } catch (err) {
+      this.settleSpawn(false);
       this.pending.push({ type: 'spawn-failed', message: spawnFailureText(err, config.name) });
+    }
+  }
+
+  private settleSpawn(created: boolean): void {
+    const waiters = this.spawnWaiters;
+    this.spawnWaiters = null;
+    for (const resolve of waiters ?? []) resolve(created);
+  }
+
+  /** The Spawner's answer to spawn(). */
+  private spawned(outcome: SpawnOutcome): void {
+    if (this.closed) {
+      // The engine let go of this process meanwhile; the child runs on unsupervised, like the
+      // children of a closed engine, and nobody will read its pipes.
+      if (outcome.ok) releaseOutput(outcome.child);
+      this.settleSpawn(outcome.ok);
       return;
     }
+    if (!outcome.ok) {
+      this.dispatch({ type: 'spawn-failed', message: spawnFailureText(outcome.error, this.config.name) });
+      this.settleSpawn(false);
+      return;
+    }
+    const { config, logs, events, clock, pids } = this.options;
+    const child = outcome.child;
     this.child = child;
     pids.set(child.pid, this);
     // Raw fds when the spawner offers them: the channel log then reads through one shared buffer
@@ -246,7 +301,14 @@ export class ProcessRunner {
       if (child.stderr) (logs.stderr ?? logs.stdout).attach(child.stderr);
     }
     this.emit(() => events.emit({ type: 'spawned', group: config.group, name: config.name, pid: child.pid, time: clock.now() }));
-    this.pending.push({ type: 'spawned', pid: child.pid });
+    const result = this.dispatch({ type: 'spawned', pid: child.pid, startedAt: child.startedAt });
+    if (!result.ok) {
+      // Cannot happen while the machine holds a spawning process until its answer; should it,
+      // a child the machine does not know must not run unsupervised.
+      this.options.logger.critical(`${config.name}: spawned pid ${child.pid} was refused (${result.message}); killing it`);
+      this.options.spawner.kill(child.pid, 'SIGKILL', true);
+    }
+    this.settleSpawn(result.ok);
   }
 
   private signal(effect: Extract<Effect, { type: 'signal' }>): void {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { FleetError } from '../../common/errors.js';
 import type { SignalName } from '../config/types.js';
 
 /**
@@ -28,6 +29,8 @@ export type ExitStatus =
 
 export interface ChildHandle {
   readonly pid: number;
+  /** Epoch ms just before the child was created: startsecs and uptime count from here. */
+  readonly startedAt: number;
   /** The child's stdout pipe (stdout and stderr together when redirectStderr). */
   readonly stdout: Readable;
   /** The child's stderr pipe; null when redirectStderr. */
@@ -49,13 +52,27 @@ export interface ChildHandle {
   takeOutputFds?(): { stdout: number; stderr: number | null };
 }
 
+/** How a spawnAsync ended: the child, or the SPAWN_ERROR FleetError spawn() would have thrown. */
+export type SpawnOutcome = { ok: true; child: ChildHandle } | { ok: false; error: FleetError };
+
 /**
  * Spawns children in their own process group and reports every reaped child, including pids
  * the agent did not spawn (reparented orphans), so nothing is left a zombie.
  */
 export interface Spawner {
-  /** Spawns synchronously; throws a FleetError (SPAWN_ERROR) when the OS refuses (EAGAIN, EMFILE...). */
+  /**
+   * Spawns synchronously, blocking until the child has exec'd; throws a FleetError (SPAWN_ERROR)
+   * when the OS refuses (EAGAIN, EMFILE...).
+   */
   spawn(req: SpawnRequest): ChildHandle;
+  /**
+   * Spawns off the JS thread and returns at once; `done` is called exactly once, later, with the
+   * child or the error. Several spawns may be in flight and may complete in any order. The
+   * child's exit is never reported to onExit listeners before `done` has returned, even when it
+   * exits first. Throws only for a request that could never be spawned (a closed spawner, a
+   * malformed argument).
+   */
+  spawnAsync(req: SpawnRequest, done: (outcome: SpawnOutcome) => void): void;
   /** Called once per reaped child, when Node sees SIGCHLD; never on a polling tick. */
   /**
    * Returns the unsubscribe function. A listener that throws does not stop the others; its error

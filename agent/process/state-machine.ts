@@ -22,6 +22,13 @@
  *   STARTING <--start-- EXITED, FATAL, STOPPED (autostart: only STOPPED and never started)
  *   STARTING, RUNNING, STOPPING --kill()/signal() fails with an errno other than ESRCH--> UNKNOWN
  *
+ * The spawn itself runs off the JS thread: between `start` and its answer (`spawned` or
+ * `spawn-failed`) a process is STARTING with pid 0. A stop then cannot signal anything yet:
+ *   STARTING (pid 0) --stop--> STOPPING (pid 0) --spawned: stopsignal--> STOPPING (as above)
+ *                                               --spawn-failed--> STOPPED
+ * startsecs counts from the moment the child was created (`spawned.startedAt`), not from the
+ * request, so a spawn that waited for a free thread never shortens it.
+ *
  * Signals go to the process group when stopasgroup (stopsignal) or killasgroup (SIGKILL) is set.
  * The function never performs I/O and never reads a clock: time comes in as `now` (epoch ms),
  * and every side effect (spawn, signal, timers, log lines, state-change notices) is returned as
@@ -105,8 +112,11 @@ export type ProcessEvent =
   | { type: 'start' }
   /** The agent starts (or a group is added): spawn if autostart and never started. */
   | { type: 'autostart' }
-  /** The runner's answer to a `spawn` effect. */
-  | { type: 'spawned'; pid: number }
+  /**
+   * The runner's answer to a `spawn` effect. `startedAt`: epoch ms when the child was created,
+   * which becomes laststart; absent, laststart stays the time of the request.
+   */
+  | { type: 'spawned'; pid: number; startedAt?: number }
   | { type: 'spawn-failed'; message: string }
   /** The Spawner reaped the child (SIGCHLD). */
   | { type: 'exited'; pid: number; status: ExitStatus }
@@ -228,16 +238,28 @@ export function transition(
       return beginStart(d).done();
 
     case 'spawned':
-      if (state !== 'STARTING' || snapshot.pid !== 0) return reject('IGNORED', `${name} was not spawning`);
+      if (!isSpawning(snapshot)) return reject('IGNORED', `${name} was not spawning`);
       d.s.pid = event.pid;
+      if (event.startedAt !== undefined) d.s.laststart = event.startedAt;
       d.log('info', `spawned: '${name}' with pid ${event.pid}`);
+      if (state === 'STOPPING') {
+        // Stopped while the spawn was in flight: the stop's signal goes out now.
+        sendKill(d, config.stopsignal, config.stopasgroup);
+        return d.done();
+      }
       if (config.startsecs === 0) return enterRunning(d).done();
       return scheduleStartsecs(d).done();
 
     case 'spawn-failed':
-      if (state !== 'STARTING' || snapshot.pid !== 0) return reject('IGNORED', `${name} was not spawning`);
+      if (!isSpawning(snapshot)) return reject('IGNORED', `${name} was not spawning`);
       d.s.spawnerr = event.message;
       d.log('info', `spawnerr: ${event.message}`);
+      if (state === 'STOPPING') {
+        // Stopped while the spawn was in flight, and nothing was spawned: the stop is complete.
+        d.s.killing = false;
+        d.to('STOPPED');
+        return d.done();
+      }
       d.to('BACKOFF');
       return decideBackoff(d).done();
 
@@ -275,6 +297,11 @@ export function transition(
       }
       return d.done();
   }
+}
+
+/** A spawn is in flight: STARTING with no pid yet, or STOPPING because a stop came meanwhile. */
+function isSpawning(s: ProcessSnapshot): boolean {
+  return s.pid === 0 && (s.state === 'STARTING' || (s.state === 'STOPPING' && s.killing));
 }
 
 /** Subprocess.spawn() up to the fork: reset the per-run fields, enter STARTING, ask for a spawn. */
@@ -432,10 +459,15 @@ function onStop(d: Draft, report: boolean): TransitionResult {
     return d.done();
   }
   if (s.state !== 'STARTING' && s.state !== 'RUNNING') return reject('NOT_RUNNING', config.name);
-  if (s.pid === 0) {
+  if (s.pid === 0 && s.state === 'STARTING') {
+    // The spawn is in flight: STOPPING now, the signal when the child exists (see `spawned`).
+    d.s.killing = true;
+    d.to('STOPPING');
+  } else if (s.pid === 0) {
     return reject('FAILED', `attempted to kill ${config.name} with sig ${config.stopsignal} but it wasn't running`);
+  } else {
+    sendKill(d, config.stopsignal, config.stopasgroup);
   }
-  sendKill(d, config.stopsignal, config.stopasgroup);
   if (report) {
     d.log('info', `waiting for ${config.name} to stop`);
     d.schedule('stop-report', STOP_REPORT_INTERVAL_MS);
