@@ -56,3 +56,8 @@ export class FleetError extends Error {
 export function isFleetError(err: unknown, code?: ErrorCode): err is FleetError {
   return err instanceof FleetError && (code === undefined || err.code === code);
 }
+
+/** A fault name from the wire as an ErrorCode; a name this build does not know reads as FAILED. */
+export function errorCodeOf(name: string): ErrorCode {
+  return Object.hasOwn(ErrorCodes, name) ? (name as ErrorCode) : 'FAILED';
+}

@@ -48,3 +48,15 @@ export function parseLabelPairs(text: string): Record<string, string> | null {
   }
   return Object.fromEntries(labels);
 }
+
+/**
+ * Why `name` cannot be a host name, or null when it can. Host names appear in addresses
+ * (`host/group:process`), so they may not contain what the address syntax uses: `/`, `:`,
+ * `,`, glob characters (`*`, `?`, `[`), whitespace or control characters.
+ */
+export function hostNameProblem(name: string): string | null {
+  if (name === '') return 'the host name is empty';
+  if (name.length > 253) return 'the host name is longer than 253 characters';
+  if (/[\s\0-\x1f\x7f/:,*?[]/u.test(name)) return `the host name ${JSON.stringify(name)} contains one of / : , * ? [ or whitespace`;
+  return null;
+}

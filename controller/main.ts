@@ -1,4 +1,51 @@
-// fleet-controller: the cluster control plane. It comes with a later issue; until then this entry
-// point says so plainly and exits 1.
-process.stderr.write('fleet-controller: not implemented yet in this version; use fleet-agent (see README.md)\n');
-process.exitCode = 1;
+// fleet-controller: the fleet's control plane (gRPC for agents and fleetctl, HTTP for the dashboard).
+import { VERSION } from '../common/version.js';
+import { createControllerLog } from './log.js';
+import { parseControllerArgs } from './options.js';
+import { startController } from './run.js';
+
+const PROG = 'fleet-controller';
+
+async function main(): Promise<number> {
+  const parsed = parseControllerArgs(process.argv.slice(2), PROG);
+  if (parsed.kind === 'exit') {
+    process.stdout.write(parsed.stdout);
+    process.stderr.write(parsed.stderr);
+    return parsed.code;
+  }
+  const { options } = parsed;
+  const log = createControllerLog(process.stderr);
+  let controller;
+  try {
+    controller = await startController({ listen: options.listen, http: options.http, dataDir: options.dataDir, heartbeatMs: options.heartbeatMs, log });
+  } catch (err) {
+    process.stderr.write(`Error: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const mode = options.insecure ? 'insecure: plaintext, no authentication' : 'secure';
+  process.stdout.write(
+    `${PROG} ${VERSION} ready: gRPC ${controller.grpcAddress} (${mode}), HTTP ${controller.httpUrl}, data ${controller.databasePath}\n`,
+  );
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info(`${signal} received: closing`);
+  // A second signal while closing exits at once.
+  const force = (): void => process.exit(1);
+  process.once('SIGTERM', force);
+  process.once('SIGINT', force);
+  await controller.close();
+  log.info('closed');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`Error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,189 @@
+/**
+ * From an agent's snapshot and event batches to the store, the view and the event bus, with the
+ * stream's promise kept: an ack is sent only after the events are committed, and seqs already
+ * stored are ignored (never stored, shown or published twice).
+ *
+ * Each host has one queue, worked off in order by one loop: whatever arrived while a commit was
+ * running goes into the next append, so a busy host costs one transaction per commit window,
+ * not one per message. A snapshot is a barrier in that queue (the events before it are stored
+ * first). One append per host is in flight at a time: a failed append is never followed by a
+ * later one that would move the host's acked seq past the failure. The queue is per host, not
+ * per stream, so a reconnecting agent's new stream waits for the old stream's appends.
+ */
+import { FleetError } from '../../common/errors.js';
+import type { FleetStore } from '../store/store.js';
+import type { AgentSession } from './agent-session.js';
+import type { EventBus } from './event-bus.js';
+import type { HostRegistry } from './host-registry.js';
+import type { IncomingEvent } from './link-protocol.js';
+import type { ProcessView } from './process-view.js';
+import type { ProcessInfo } from '../../common/process-info.js';
+import type { ControllerLog } from '../log.js';
+
+type Item = { session: AgentSession; kind: 'events'; events: IncomingEvent[] } | { session: AgentSession; kind: 'snapshot'; processes: ProcessInfo[] };
+
+export interface IngestContext {
+  store: FleetStore;
+  registry: HostRegistry;
+  view: ProcessView;
+  bus: EventBus;
+  log: ControllerLog;
+}
+
+/** Events queued per host before the stream's reader waits for the store (backpressure). */
+const HIGH_WATER_EVENTS = 20_000;
+
+class HostQueue {
+  items: Item[] = [];
+  queuedEvents = 0;
+  running: Promise<void> | null = null;
+  /** Waiters for the queue to drain below the high-water mark, or to be idle. */
+  drained: (() => void)[] = [];
+  /** The highest seq handed to the store for this host (stored or in flight). */
+  submittedSeq = 0;
+}
+
+export class Ingest {
+  private readonly queues = new Map<string, HostQueue>();
+
+  constructor(private readonly ctx: IngestContext) {}
+
+  /**
+   * Queues a batch from `session`. Resolves at once, or when the host's queue has drained
+   * below its high-water mark: the stream's reader awaits it, so a flooding agent is slowed
+   * down by gRPC flow control instead of filling the controller's memory.
+   */
+  async events(session: AgentSession, events: IncomingEvent[]): Promise<void> {
+    const queue = this.queue(session.host);
+    queue.items.push({ session, kind: 'events', events });
+    queue.queuedEvents += events.length;
+    this.kick(session.host, queue);
+    while (queue.queuedEvents > HIGH_WATER_EVENTS && !session.closed) await new Promise<void>((r) => queue.drained.push(r));
+  }
+
+  /** Queues a snapshot: the host's view is replaced after the events queued before it. */
+  snapshot(session: AgentSession, processes: ProcessInfo[]): void {
+    const queue = this.queue(session.host);
+    queue.items.push({ session, kind: 'snapshot', processes });
+    this.kick(session.host, queue);
+  }
+
+  /** Resolves when everything queued for `host` has been handled (before a new hello is answered). */
+  async idle(host: string): Promise<void> {
+    const queue = this.queues.get(host);
+    while (queue?.running) await queue.running;
+  }
+
+  /** Starts the next submitted seq from the store's value for a host (after a hello). */
+  resetSubmitted(host: string, lastSeq: number): void {
+    this.queue(host).submittedSeq = lastSeq;
+  }
+
+  private queue(host: string): HostQueue {
+    let queue = this.queues.get(host);
+    if (!queue) this.queues.set(host, (queue = new HostQueue()));
+    return queue;
+  }
+
+  private kick(host: string, queue: HostQueue): void {
+    if (queue.running) return;
+    queue.running = this.work(host, queue).finally(() => {
+      queue.running = null;
+      this.release(queue);
+      if (queue.items.length > 0) this.kick(host, queue);
+    });
+  }
+
+  private async work(host: string, queue: HostQueue): Promise<void> {
+    while (queue.items.length > 0) {
+      const first = queue.items[0]!;
+      if (first.session.closed) {
+        this.take(queue, 1);
+        continue;
+      }
+      if (first.kind === 'snapshot') {
+        this.take(queue, 1);
+        await this.applySnapshot(host, first.session, first.processes);
+        continue;
+      }
+      // Every events item of the same session up to the next snapshot goes into one append.
+      let n = 0;
+      const batch: IncomingEvent[] = [];
+      for (const item of queue.items) {
+        if (item.kind !== 'events' || item.session !== first.session) break;
+        batch.push(...item.events);
+        n++;
+      }
+      this.take(queue, n);
+      this.release(queue);
+      await this.appendBatch(host, queue, first.session, batch);
+    }
+  }
+
+  private take(queue: HostQueue, n: number): void {
+    for (const item of queue.items.splice(0, n)) if (item.kind === 'events') queue.queuedEvents -= item.events.length;
+  }
+
+  private release(queue: HostQueue): void {
+    if (queue.queuedEvents > HIGH_WATER_EVENTS && queue.running) return;
+    for (const resolve of queue.drained.splice(0)) resolve();
+  }
+
+  private async applySnapshot(host: string, session: AgentSession, processes: ProcessInfo[]): Promise<void> {
+    this.ctx.view.replace(host, processes);
+    try {
+      await this.ctx.store.replaceProcesses(host, processes);
+    } catch (err) {
+      this.fail(session, 'store the snapshot', err);
+    }
+  }
+
+  private async appendBatch(host: string, queue: HostQueue, session: AgentSession, batch: IncomingEvent[]): Promise<void> {
+    // In seq order, each seq once, none the store already has.
+    batch.sort((a, b) => a.event.seq - b.event.seq);
+    const fresh: IncomingEvent[] = [];
+    for (const item of batch) {
+      if (item.event.seq <= queue.submittedSeq) continue;
+      queue.submittedSeq = item.event.seq;
+      fresh.push(item);
+    }
+    const record = this.ctx.registry.get(host);
+    let lastSeq = record?.lastSeq ?? 0;
+    if (fresh.length > 0) {
+      let stored;
+      try {
+        const result = await this.ctx.store.appendEvents(host, fresh.map((e) => e.event));
+        lastSeq = result.lastSeq;
+        stored = new Set(result.stored.map((e) => e.seq));
+      } catch (err) {
+        // Nothing of this batch counts as stored: the agent resends it after its reconnect.
+        queue.submittedSeq = lastSeq;
+        this.fail(session, 'store events', err);
+        return;
+      }
+      if (record) record.lastSeq = Math.max(record.lastSeq, lastSeq);
+      this.applyToView(host, fresh, stored);
+    }
+    if (!session.closed) session.send({ kind: 'ack', seq: lastSeq }).catch(() => {});
+  }
+
+  /** The view follows committed transitions; the bus hears of every newly stored event. */
+  private applyToView(host: string, events: IncomingEvent[], stored: Set<number>): void {
+    const changed = new Map<string, ProcessInfo>();
+    for (const { event, info } of events) {
+      if (!stored.has(event.seq)) continue;
+      if (event.kind === 'transition' && info) {
+        this.ctx.view.set(host, info);
+        changed.set(`${info.group}\0${info.name}`, info);
+      }
+      this.ctx.bus.publish(event);
+    }
+    if (changed.size > 0) this.ctx.store.upsertProcesses(host, [...changed.values()]).catch((err: unknown) => this.ctx.log.warn(`${host}: cannot save the process view: ${(err as Error).message}`));
+  }
+
+  private fail(session: AgentSession, what: string, err: unknown): void {
+    const message = (err as Error).message;
+    this.ctx.log.error(`${session.host}: cannot ${what}: ${message}`);
+    session.close(new FleetError('FAILED', `the controller cannot ${what} (${message}); reconnect later`));
+  }
+}

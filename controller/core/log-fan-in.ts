@@ -1,0 +1,180 @@
+/**
+ * One log stream from many hosts, in capture-time order:
+ *
+ * 1. A LogSubscribe goes to every connected host the addresses reach (unreachable hosts get
+ *    their HostError at once).
+ * 2. Backlog: each host's chunks are held until that host sends its backlog_complete marker
+ *    (or ends, or fails, or the backlog timeout passes); then all backlogs are merged by
+ *    capture time and sent. A host's backlog is not in time order across its processes, so
+ *    nothing is sent before every backlog is in.
+ * 3. Live (follow): chunks are held for a short reorder window after they arrive and released
+ *    in capture-time order, so output from hosts whose chunks cross on the network still
+ *    reads in order (as far as the hosts' clocks agree).
+ *
+ * The caller going away cancels the subscriptions on the agents. A caller that reads too
+ * slowly is cut off with an error: the agents' streams, which also carry events, never wait
+ * for one slow reader.
+ */
+import type { HostScope } from '../../common/address.js';
+import { FleetError } from '../../common/errors.js';
+import { AsyncQueue } from './async-queue.js';
+import type { AgentSession } from './agent-session.js';
+import type { Caller } from './caller.js';
+import type { CoreContext } from './core-context.js';
+import { unreachableError } from './dispatch.js';
+import type { LogChannelName, LogChunkIn } from './link-protocol.js';
+import { resolveTargets, selectorsFor, type HostError } from './targets.js';
+
+export interface LogsRequest {
+  scope: HostScope;
+  addresses: readonly string[];
+  /** Empty means stdout. */
+  channels: readonly LogChannelName[];
+  /** Backlog from this time, epoch ms; 0: only new output when following, else the last bytes. */
+  since: number;
+  follow: boolean;
+}
+
+export interface LogLine {
+  host: string;
+  group: string;
+  name: string;
+  channel: LogChannelName;
+  time: number;
+  data: Uint8Array;
+}
+
+export type LogOutcome = { kind: 'chunk'; line: LogLine } | { kind: 'host-error'; error: HostError };
+
+/** Chunks waiting for the reader before it is cut off. */
+export const LOG_QUEUE_LIMIT = 20_000;
+
+interface HostFeed {
+  host: string;
+  session: AgentSession;
+  subscriptionId: string;
+  /** Backlog phase over for this host (marker, end, failure or timeout). */
+  backlogDone: boolean;
+  ended: boolean;
+}
+
+interface Held {
+  line: LogLine;
+  arrived: number;
+  order: number;
+}
+
+export function followLogs(ctx: CoreContext, caller: Caller, request: LogsRequest, signal: AbortSignal): AsyncIterable<LogOutcome> {
+  const targetCtx = { registry: ctx.registry, view: ctx.view, caller };
+  const targets = resolveTargets(targetCtx, request.addresses, request.scope);
+  const feeds: HostFeed[] = [];
+  let backlog: Held[] = [];
+  let live: Held[] = [];
+  let merged = false;
+  let order = 0;
+  let releaseTimer: NodeJS.Timeout | null = null;
+  let backlogTimer: NodeJS.Timeout | null = null;
+
+  const queue = new AsyncQueue<LogOutcome>({
+    limit: LOG_QUEUE_LIMIT,
+    overflow: () => new FleetError('FAILED', `the log reader fell ${LOG_QUEUE_LIMIT} chunks behind and was cut off`),
+    onClose: () => {
+      signal.removeEventListener('abort', onAbort);
+      if (releaseTimer) clearTimeout(releaseTimer);
+      if (backlogTimer) clearTimeout(backlogTimer);
+      for (const feed of feeds) if (!feed.ended) feed.session.cancelLogs(feed.subscriptionId);
+    },
+  });
+  const onAbort = (): void => queue.end();
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  const emit = (held: Held[]): void => {
+    held.sort((a, b) => a.line.time - b.line.time || a.order - b.order);
+    for (const h of held) queue.push({ kind: 'chunk', line: h.line });
+  };
+  const finishIfDone = (): void => {
+    if (merged && live.length === 0 && feeds.every((f) => f.ended)) queue.end();
+  };
+  const mergeIfReady = (): void => {
+    if (merged || !feeds.every((f) => f.backlogDone)) return;
+    merged = true;
+    if (backlogTimer) clearTimeout(backlogTimer);
+    emit(backlog);
+    backlog = [];
+    scheduleRelease();
+    finishIfDone();
+  };
+  const release = (): void => {
+    releaseTimer = null;
+    const due = ctx.clock.now() - ctx.settings.logReorderMs;
+    const ready = live.filter((h) => h.arrived <= due);
+    live = live.filter((h) => h.arrived > due);
+    emit(ready);
+    scheduleRelease();
+    finishIfDone();
+  };
+  function scheduleRelease(): void {
+    if (releaseTimer || !merged || live.length === 0 || queue.finished) return;
+    const wait = Math.max(0, live[0]!.arrived + ctx.settings.logReorderMs - ctx.clock.now());
+    releaseTimer = setTimeout(release, wait);
+  }
+
+  const hostError = (error: HostError): void => queue.push({ kind: 'host-error', error });
+  for (const record of targets.unreachable) hostError(unreachableError(ctx, record));
+  for (const error of targets.errors) hostError(error);
+
+  for (const target of targets.live) {
+    const session = target.record.session;
+    if (!session) {
+      hostError(unreachableError(ctx, target.record));
+      continue;
+    }
+    const feed: HostFeed = { host: target.record.name, session, subscriptionId: ctx.nextId(), backlogDone: false, ended: false };
+    feeds.push(feed);
+    const sink = {
+      chunk(chunk: LogChunkIn): void {
+        if (chunk.backlogComplete) {
+          feed.backlogDone = true;
+          return mergeIfReady();
+        }
+        const held: Held = { line: { host: feed.host, group: chunk.group, name: chunk.name, channel: chunk.channel, time: chunk.time, data: chunk.data }, arrived: ctx.clock.now(), order: order++ };
+        if (!feed.backlogDone) backlog.push(held);
+        else live.push(held);
+        scheduleRelease();
+      },
+      end(error: FleetError | null): void {
+        feed.ended = true;
+        feed.backlogDone = true;
+        if (error) hostError({ host: feed.host, code: error.code, message: error.message });
+        mergeIfReady();
+        finishIfDone();
+      },
+    };
+    session.subscribeLogs(
+      {
+        id: feed.subscriptionId,
+        selectors: selectorsFor(targetCtx, target),
+        channels: request.channels.length ? [...request.channels] : ['stdout'],
+        // Without a time and without follow, "the last bytes": everything, bounded by the agent's backlog size.
+        since: request.since || (request.follow ? 0 : 1),
+        maxBacklogBytes: 0,
+        follow: request.follow,
+      },
+      sink,
+    );
+  }
+
+  if (!merged) {
+    backlogTimer = setTimeout(() => {
+      for (const feed of feeds) {
+        if (feed.backlogDone) continue;
+        feed.backlogDone = true;
+        hostError({ host: feed.host, code: 'HOST_UNREACHABLE', message: `${feed.host} did not send its log backlog within ${ctx.settings.logBacklogTimeoutMs} ms; its output follows as it arrives` });
+      }
+      mergeIfReady();
+    }, ctx.settings.logBacklogTimeoutMs);
+  }
+  mergeIfReady();
+  if (signal.aborted) queue.end();
+  return queue;
+}

@@ -1,0 +1,52 @@
+/**
+ * The current state of every process on every host, in memory so listings cost no query:
+ * replaced by each host's snapshot, then moved along by its transitions. The store keeps a
+ * copy so a restarted controller can show the last known view of hosts that have not
+ * reconnected yet (the core writes it through; see controller-core.ts).
+ */
+import type { ProcessInfo } from '../../common/process-info.js';
+import type { ProcessState } from '../../common/process-state.js';
+
+const keyOf = (group: string, name: string): string => `${group}\0${name}`;
+
+function byGroupThenName(a: ProcessInfo, b: ProcessInfo): number {
+  return a.group < b.group ? -1 : a.group > b.group ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export class ProcessView {
+  private readonly hosts = new Map<string, Map<string, ProcessInfo>>();
+
+  /** The host's processes are exactly `processes` from now on. */
+  replace(host: string, processes: readonly ProcessInfo[]): void {
+    this.hosts.set(host, new Map(processes.map((p) => [keyOf(p.group, p.name), p])));
+  }
+
+  set(host: string, info: ProcessInfo): void {
+    let processes = this.hosts.get(host);
+    if (!processes) this.hosts.set(host, (processes = new Map()));
+    processes.set(keyOf(info.group, info.name), info);
+  }
+
+  remove(host: string, group: string, name: string | null): void {
+    const processes = this.hosts.get(host);
+    if (!processes) return;
+    for (const [key, p] of processes) if (p.group === group && (name === null || p.name === name)) processes.delete(key);
+  }
+
+  /** The host's processes sorted by group, then name. */
+  list(host: string): ProcessInfo[] {
+    return [...(this.hosts.get(host)?.values() ?? [])].sort(byGroupThenName);
+  }
+
+  /** Whether the host has any process that `matches`. */
+  some(host: string, matches: (group: string, name: string) => boolean): boolean {
+    for (const p of this.hosts.get(host)?.values() ?? []) if (matches(p.group, p.name)) return true;
+    return false;
+  }
+
+  counts(host: string): Partial<Record<ProcessState, number>> {
+    const counts: Partial<Record<ProcessState, number>> = {};
+    for (const p of this.hosts.get(host)?.values() ?? []) counts[p.statename] = (counts[p.statename] ?? 0) + 1;
+    return counts;
+  }
+}

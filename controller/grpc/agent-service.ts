@@ -1,0 +1,124 @@
+/**
+ * AgentService on grpc-js: each Connect call becomes an AgentStream the core serves. Reading
+ * honours backpressure both ways: incoming messages are buffered only up to a small bound (then
+ * the call is paused, and HTTP/2 flow control slows the agent down), and writes wait for
+ * `drain`. Closing the stream ends the core's read loop at once, whatever the agent does.
+ */
+import { once } from 'node:events';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { toServiceError } from '../../agent/control/fault-status.js';
+import { FleetError, isFleetError } from '../../common/errors.js';
+import type { ControllerCore } from '../core/controller-core.js';
+import type { AgentMessage, AgentStream, ControllerMessage } from '../core/link-protocol.js';
+import type { AgentServiceDefinition, ConnectRequest, ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
+import type { GrpcServiceImplementation } from '../../proto/grpc-js.js';
+import { fromConnectRequest, toConnectResponse } from './convert-link.js';
+
+type ConnectCall = ServerDuplexStream<ConnectRequest, ConnectResponse>;
+
+/** Messages buffered before the call is paused, and the level at which it resumes. */
+const READ_HIGH_WATER = 64;
+const READ_LOW_WATER = 16;
+
+export interface AgentServiceOptions {
+  /**
+   * The host identity the transport authenticated for a call (the client certificate's name
+   * under mutual TLS); null in insecure mode.
+   */
+  identityOf?: (call: ConnectCall) => string | null;
+}
+
+export function createAgentService(core: ControllerCore, options: AgentServiceOptions = {}): GrpcServiceImplementation<typeof AgentServiceDefinition> {
+  return {
+    connect: (call) => {
+      const stream = new GrpcAgentStream(call, options.identityOf?.(call) ?? null);
+      void core.serveAgent(stream);
+    },
+  };
+}
+
+class GrpcAgentStream implements AgentStream {
+  readonly peer: string;
+  private readonly buffer: ConnectRequest[] = [];
+  private waiter: (() => void) | null = null;
+  private ended = false;
+  private readError: Error | null = null;
+  private closed = false;
+  private readonly closing = new AbortController();
+  /** The host from the hello, stamped on every event of the stream. */
+  private host = '';
+
+  constructor(
+    private readonly call: ConnectCall,
+    readonly identity: string | null,
+  ) {
+    this.peer = call.getPeer();
+    call.on('data', (message: ConnectRequest) => {
+      this.buffer.push(message);
+      if (this.buffer.length >= READ_HIGH_WATER) call.pause();
+      this.wake();
+    });
+    call.on('end', () => this.finishReading(null));
+    call.on('cancelled', () => this.finishReading(new FleetError('HOST_UNREACHABLE', 'the agent cancelled its stream')));
+    call.on('error', (err: Error) => this.finishReading(err));
+  }
+
+  get messages(): AsyncIterable<AgentMessage> {
+    return { [Symbol.asyncIterator]: () => this.read() };
+  }
+
+  private async *read(): AsyncGenerator<AgentMessage> {
+    for (;;) {
+      if (this.closed) return;
+      const next = this.buffer.shift();
+      if (next !== undefined) {
+        if (this.buffer.length <= READ_LOW_WATER && this.call.isPaused()) this.call.resume();
+        const message = fromConnectRequest(next, this.host);
+        if (message.kind === 'hello' && this.host === '') this.host = message.hello.host;
+        yield message;
+        continue;
+      }
+      if (this.readError) throw this.readError;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+
+  async send(message: ControllerMessage): Promise<void> {
+    if (this.closed) throw new FleetError('HOST_UNREACHABLE', 'the stream is closed');
+    if (this.call.write(toConnectResponse(message))) return;
+    try {
+      await once(this.call, 'drain', { signal: this.closing.signal });
+    } catch {
+      throw new FleetError('HOST_UNREACHABLE', 'the stream closed while a message waited to be sent');
+    }
+  }
+
+  close(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.abort();
+    this.finishReading(null);
+    try {
+      if (error) this.call.emit('error', toServiceError(isFleetError(error) ? error : new FleetError('INTERNAL', error.message)));
+      else this.call.end();
+    } catch {
+      // The call is already finished (the agent went away first).
+    }
+    this.call.removeAllListeners('data');
+    if (this.call.isPaused()) this.call.resume();
+  }
+
+  private finishReading(error: Error | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.readError = error;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * FleetService messages to and from the core's domain types: scopes, hosts, host errors,
+ * history entries, log lines.
+ */
+import type { HostScope } from '../../common/address.js';
+import { FleetError } from '../../common/errors.js';
+import type { HistoryEvent } from '../../common/fleet-event.js';
+import type { HostInfo, HostLiveness as DomainLiveness } from '../../common/host.js';
+import type { FleetEntry } from '../core/event-bus.js';
+import type { ControlRequest as DomainControlRequest } from '../core/fan-out.js';
+import type { LogLine as DomainLogLine } from '../core/log-fan-in.js';
+import type { HostError as DomainHostError } from '../core/targets.js';
+import {
+  ControlAction,
+  HostLiveness,
+  type ControlRequest,
+  type HistoryEntry,
+  type Host,
+  type HostError,
+  type LogLine,
+  type Scope,
+} from '../../proto/gen/fleet/v1/fleet.js';
+import { toProtoChannel, toProtoHostEvent } from './convert-process.js';
+
+const LIVENESS_TO_PROTO: Record<DomainLiveness, HostLiveness> = {
+  connected: HostLiveness.HOST_LIVENESS_CONNECTED,
+  stale: HostLiveness.HOST_LIVENESS_STALE,
+  disconnected: HostLiveness.HOST_LIVENESS_DISCONNECTED,
+};
+
+/** An unset scope (or all_hosts = false) reaches the host named '' : no host, unless the address names one. */
+export function fromProtoScope(scope: Scope | undefined): HostScope {
+  const s = scope?.scope;
+  switch (s?.$case) {
+    case 'host':
+      return { kind: 'host', host: s.value };
+    case 'allHosts':
+      return s.value ? { kind: 'all' } : { kind: 'host', host: '' };
+    case 'labels':
+      return { kind: 'labels', selector: { ...s.value.labels } };
+    default:
+      return { kind: 'host', host: '' };
+  }
+}
+
+export function toProtoHost(host: HostInfo): Host {
+  const counts: Record<string, number> = {};
+  for (const [state, n] of Object.entries(host.counts)) if (n) counts[state] = n;
+  return {
+    name: host.name,
+    labels: { ...host.labels },
+    liveness: LIVENESS_TO_PROTO[host.liveness],
+    agentVersion: host.agentVersion,
+    lastSeenMs: BigInt(host.lastSeen),
+    connectedAtMs: BigInt(host.connectedAt),
+    peer: host.peer,
+    lastSeq: BigInt(host.lastSeq),
+    counts,
+  };
+}
+
+export function toProtoHostError(error: DomainHostError): HostError {
+  return { host: error.host, fault: error.code, message: error.message };
+}
+
+export function fromProtoControlRequest(request: ControlRequest): DomainControlRequest {
+  const base = { scope: fromProtoScope(request.scope), addresses: request.addresses, wait: request.wait };
+  switch (request.action) {
+    case ControlAction.CONTROL_ACTION_START:
+      return { ...base, action: 'start' };
+    case ControlAction.CONTROL_ACTION_STOP:
+      return { ...base, action: 'stop' };
+    case ControlAction.CONTROL_ACTION_RESTART:
+      return { ...base, action: 'restart' };
+    case ControlAction.CONTROL_ACTION_SIGNAL:
+      return { ...base, action: 'signal', signal: request.signal };
+    default:
+      throw new FleetError('INCORRECT_PARAMETERS', 'no action: give start, stop, restart or signal');
+  }
+}
+
+export function toProtoHistoryEntry(entry: HistoryEvent | FleetEntry): HistoryEntry {
+  switch (entry.kind) {
+    case 'action':
+      return {
+        host: entry.hosts.length === 1 ? entry.hosts[0]! : '',
+        body: {
+          $case: 'action',
+          value: {
+            id: BigInt(entry.id),
+            timeMs: BigInt(entry.time),
+            who: entry.who,
+            origin: entry.origin,
+            action: entry.action,
+            addresses: [...entry.addresses],
+            hosts: [...entry.hosts],
+            result: entry.result,
+          },
+        },
+      };
+    case 'liveness':
+      return { host: entry.host, body: { $case: 'liveness', value: { liveness: LIVENESS_TO_PROTO[entry.liveness], timeMs: BigInt(entry.time) } } };
+    default:
+      return { host: entry.host, body: { $case: 'event', value: toProtoHostEvent(entry) } };
+  }
+}
+
+export function toProtoLogLine(line: DomainLogLine): LogLine {
+  return {
+    host: line.host,
+    group: line.group,
+    name: line.name,
+    channel: toProtoChannel(line.channel),
+    timeMs: BigInt(line.time),
+    data: Buffer.from(line.data.buffer, line.data.byteOffset, line.data.byteLength),
+  };
+}

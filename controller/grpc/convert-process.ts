@@ -1,0 +1,222 @@
+/**
+ * Process-level messages shared by both services, to and from the core's domain types:
+ * ProcessInfo, ProcessResult, GroupUpdate, HostEvent, LogChannel. int64 fields are bigint on
+ * the wire and numbers in the domain (seqs and epoch ms stay far below 2^53).
+ */
+import { errorCodeOf, FleetError } from '../../common/errors.js';
+import type { AgentEvent } from '../../common/fleet-event.js';
+import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
+import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
+import { processStateCode, type ProcessState as DomainState } from '../../common/process-state.js';
+import {
+  GroupUpdateAction,
+  LogChannel,
+  type GroupUpdate as ProtoGroupUpdate,
+  type ProcessResult as ProtoProcessResult,
+} from '../../proto/gen/fleet/v1/agent_control.js';
+import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
+import { ProcessState, type ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import type { LogChannelName } from '../core/link-protocol.js';
+
+const STATE_FROM_PROTO: Partial<Record<ProcessState, DomainState>> = {
+  [ProcessState.PROCESS_STATE_STOPPED]: 'STOPPED',
+  [ProcessState.PROCESS_STATE_STARTING]: 'STARTING',
+  [ProcessState.PROCESS_STATE_RUNNING]: 'RUNNING',
+  [ProcessState.PROCESS_STATE_BACKOFF]: 'BACKOFF',
+  [ProcessState.PROCESS_STATE_STOPPING]: 'STOPPING',
+  [ProcessState.PROCESS_STATE_EXITED]: 'EXITED',
+  [ProcessState.PROCESS_STATE_FATAL]: 'FATAL',
+  [ProcessState.PROCESS_STATE_UNKNOWN]: 'UNKNOWN',
+};
+
+const STATE_TO_PROTO: Record<DomainState, ProcessState> = {
+  STOPPED: ProcessState.PROCESS_STATE_STOPPED,
+  STARTING: ProcessState.PROCESS_STATE_STARTING,
+  RUNNING: ProcessState.PROCESS_STATE_RUNNING,
+  BACKOFF: ProcessState.PROCESS_STATE_BACKOFF,
+  STOPPING: ProcessState.PROCESS_STATE_STOPPING,
+  EXITED: ProcessState.PROCESS_STATE_EXITED,
+  FATAL: ProcessState.PROCESS_STATE_FATAL,
+  UNKNOWN: ProcessState.PROCESS_STATE_UNKNOWN,
+};
+
+const ACTION_FROM_PROTO: Partial<Record<GroupUpdateAction, DomainAction>> = {
+  [GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP]: 'no-such-group',
+  [GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED]: 'removed',
+  [GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED]: 'changed',
+  [GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED]: 'added',
+};
+
+const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
+  'no-such-group': GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP,
+  removed: GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED,
+  changed: GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED,
+  added: GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED,
+};
+
+/** A state the agent must name; an unknown or unset one is a malformed message. */
+export function fromProtoState(state: ProcessState): DomainState {
+  const name = STATE_FROM_PROTO[state];
+  if (!name) throw new FleetError('BAD_ARGUMENTS', `unknown process state ${state}`);
+  return name;
+}
+
+export function toProtoState(state: DomainState): ProcessState {
+  return STATE_TO_PROTO[state];
+}
+
+const seconds = (date: Date | undefined): number => (date ? Math.trunc(date.getTime() / 1000) : 0);
+const toDate = (epochSeconds: number): Date | undefined => (epochSeconds === 0 ? undefined : new Date(epochSeconds * 1000));
+
+export function fromProtoProcessInfo(info: ProtoProcessInfo): ProcessInfo {
+  if (info.name === '' || info.group === '') throw new FleetError('BAD_ARGUMENTS', 'a process without a group or name');
+  const statename = fromProtoState(info.state);
+  return {
+    name: info.name,
+    group: info.group,
+    description: info.description,
+    start: seconds(info.start),
+    stop: seconds(info.stop),
+    now: seconds(info.now),
+    state: processStateCode(statename),
+    statename,
+    spawnerr: info.spawnError,
+    exitstatus: info.exitStatus,
+    stdoutLogfile: info.stdoutLogfile,
+    stderrLogfile: info.stderrLogfile,
+    pid: info.pid,
+  };
+}
+
+export function toProtoProcessInfo(info: ProcessInfo): ProtoProcessInfo {
+  return {
+    group: info.group,
+    name: info.name,
+    state: STATE_TO_PROTO[info.statename],
+    description: info.description,
+    pid: info.pid,
+    start: toDate(info.start),
+    stop: toDate(info.stop),
+    spawnError: info.spawnerr,
+    exitStatus: info.exitstatus,
+    stdoutLogfile: info.stdoutLogfile,
+    stderrLogfile: info.stderrLogfile,
+    now: toDate(info.now),
+  };
+}
+
+export function fromProtoResult(result: ProtoProcessResult): ProcessResult {
+  return { name: result.name, group: result.group, code: result.fault === '' ? 'SUCCESS' : errorCodeOf(result.fault), description: result.description || (result.fault === '' ? 'OK' : '') };
+}
+
+export function toProtoResult(result: ProcessResult): ProtoProcessResult {
+  return { group: result.group, name: result.name, fault: result.code === 'SUCCESS' ? '' : result.code, description: result.description };
+}
+
+export function fromProtoGroupUpdate(update: ProtoGroupUpdate): GroupUpdate {
+  const code = update.fault === '' ? 'SUCCESS' : errorCodeOf(update.fault);
+  return {
+    group: update.group,
+    action: ACTION_FROM_PROTO[update.action] ?? 'changed',
+    code,
+    description: code === 'SUCCESS' ? 'OK' : update.description,
+    restarted: update.restarted.map(({ group, name }) => ({ group, name })),
+    added: update.added.map(({ group, name }) => ({ group, name })),
+    removed: update.removed.map(({ group, name }) => ({ group, name })),
+  };
+}
+
+export function toProtoGroupUpdate(update: GroupUpdate): ProtoGroupUpdate {
+  return {
+    group: update.group,
+    action: ACTION_TO_PROTO[update.action],
+    fault: update.code === 'SUCCESS' ? '' : update.code,
+    description: update.code === 'SUCCESS' ? '' : update.description,
+    restarted: update.restarted,
+    added: update.added,
+    removed: update.removed,
+  };
+}
+
+export function fromProtoChannel(channel: LogChannel): LogChannelName {
+  return channel === LogChannel.LOG_CHANNEL_STDERR ? 'stderr' : 'stdout';
+}
+
+export function toProtoChannel(channel: LogChannelName): LogChannel {
+  return channel === 'stderr' ? LogChannel.LOG_CHANNEL_STDERR : LogChannel.LOG_CHANNEL_STDOUT;
+}
+
+/** A uint64/int64 field as a number; BAD_ARGUMENTS beyond 2^53 (no real seq or time gets there). */
+export function toSafeNumber(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new FleetError('BAD_ARGUMENTS', `${what} ${value} is out of range`);
+  return Number(value);
+}
+
+/** One event from an agent's batch, for `host` (the stream's); transitions keep their process info. */
+export function fromProtoHostEvent(host: string, event: HostEvent): { event: AgentEvent; info: ProcessInfo | null } {
+  const seq = toSafeNumber(event.seq, 'seq');
+  if (seq < 1) throw new FleetError('BAD_ARGUMENTS', `seq ${seq} is not positive`);
+  const time = toSafeNumber(event.timeMs, 'time_ms');
+  const kind = event.kind;
+  switch (kind?.$case) {
+    case 'transition': {
+      const t = kind.value;
+      const info = t.info ? fromProtoProcessInfo(t.info) : null;
+      return { event: { kind: 'transition', host, seq, time, group: t.group, name: t.name, from: fromProtoState(t.from), to: fromProtoState(t.to), pid: t.pid }, info };
+    }
+    case 'exit': {
+      const x = kind.value;
+      const status = x.status;
+      return {
+        event: {
+          kind: 'exit',
+          host,
+          seq,
+          time,
+          group: x.group,
+          name: x.name,
+          pid: x.pid,
+          exitStatus: status?.$case === 'exitStatus' ? status.value : null,
+          signal: status?.$case === 'signal' ? status.value : null,
+          expected: x.expected,
+        },
+        info: null,
+      };
+    }
+    case 'gap': {
+      const fromSeq = toSafeNumber(kind.value.fromSeq, 'gap from_seq');
+      const toSeq = toSafeNumber(kind.value.toSeq, 'gap to_seq');
+      if (fromSeq > toSeq) throw new FleetError('BAD_ARGUMENTS', `gap ${fromSeq}..${toSeq} is reversed`);
+      return { event: { kind: 'gap', host, seq, time, fromSeq, toSeq }, info: null };
+    }
+    default:
+      throw new FleetError('BAD_ARGUMENTS', `event seq ${seq} has no kind`);
+  }
+}
+
+export function toProtoHostEvent(event: AgentEvent): HostEvent {
+  const base = { seq: BigInt(event.seq), timeMs: BigInt(event.time) };
+  switch (event.kind) {
+    case 'transition':
+      return {
+        ...base,
+        kind: { $case: 'transition', value: { group: event.group, name: event.name, from: STATE_TO_PROTO[event.from], to: STATE_TO_PROTO[event.to], pid: event.pid, info: undefined } },
+      };
+    case 'exit':
+      return {
+        ...base,
+        kind: {
+          $case: 'exit',
+          value: {
+            group: event.group,
+            name: event.name,
+            pid: event.pid,
+            status: event.signal !== null ? { $case: 'signal', value: event.signal } : { $case: 'exitStatus', value: event.exitStatus ?? 0 },
+            expected: event.expected,
+          },
+        },
+      };
+    case 'gap':
+      return { ...base, kind: { $case: 'gap', value: { fromSeq: BigInt(event.fromSeq), toSeq: BigInt(event.toSeq) } } };
+  }
+}

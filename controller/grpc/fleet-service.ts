@@ -1,0 +1,87 @@
+/**
+ * FleetService on grpc-js: each RPC converts its request, calls the one core method, and
+ * converts what comes back. No operation is implemented here.
+ */
+import type { ControllerCore } from '../core/controller-core.js';
+import type { FleetServiceDefinition } from '../../proto/gen/fleet/v1/fleet.js';
+import type { GrpcServiceImplementation } from '../../proto/grpc-js.js';
+import { fromProtoScope, fromProtoControlRequest, toProtoHistoryEntry, toProtoHost, toProtoHostError, toProtoLogLine } from './convert-fleet.js';
+import { fromProtoChannel, toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toSafeNumber } from './convert-process.js';
+import { serverStream, unary, type CallGuard } from './rpc-call.js';
+
+export function createFleetService(core: ControllerCore, guard: CallGuard): GrpcServiceImplementation<typeof FleetServiceDefinition> {
+  return {
+    listHosts: unary(guard, (request, caller) => ({
+      hosts: core.listHosts(caller, { hosts: request.hosts, labels: request.labels ? { ...request.labels.labels } : undefined }).map(toProtoHost),
+    })),
+
+    listProcesses: unary(guard, (request, caller) => {
+      const listing = core.listProcesses(caller, fromProtoScope(request.scope), request.addresses);
+      return {
+        processes: listing.processes.map(({ host, info }) => ({ host, info: toProtoProcessInfo(info) })),
+        hosts: listing.hosts.map(toProtoHost),
+        errors: listing.errors.map(toProtoHostError),
+      };
+    }),
+
+    control: serverStream(guard, async function* (request, caller, signal) {
+      for await (const outcome of core.control(caller, fromProtoControlRequest(request), signal)) {
+        yield outcome.kind === 'result'
+          ? { body: { $case: 'result' as const, value: { host: outcome.host, result: toProtoResult(outcome.result) } } }
+          : { body: { $case: 'hostError' as const, value: toProtoHostError(outcome.error) } };
+      }
+    }),
+
+    reread: serverStream(guard, async function* (request, caller, signal) {
+      for await (const outcome of core.reread(caller, { scope: fromProtoScope(request.scope), hosts: request.hosts }, signal)) {
+        yield outcome.kind === 'ok'
+          ? { host: outcome.host, reread: outcome.value, error: undefined }
+          : { host: outcome.error.host, reread: undefined, error: toProtoHostError(outcome.error) };
+      }
+    }),
+
+    update: serverStream(guard, async function* (request, caller, signal) {
+      for await (const outcome of core.update(caller, { scope: fromProtoScope(request.scope), hosts: request.hosts, groups: request.groups }, signal)) {
+        yield outcome.kind === 'ok'
+          ? { host: outcome.host, update: { updates: outcome.value.map(toProtoGroupUpdate) }, error: undefined }
+          : { host: outcome.error.host, update: undefined, error: toProtoHostError(outcome.error) };
+      }
+    }),
+
+    history: unary(guard, async (request, caller) => {
+      const entries = await core.history(caller, {
+        scope: fromProtoScope(request.scope),
+        addresses: request.addresses,
+        since: toSafeNumber(request.sinceMs, 'since_ms'),
+        until: toSafeNumber(request.untilMs, 'until_ms'),
+        limit: request.limit,
+      });
+      return { entries: entries.map(toProtoHistoryEntry) };
+    }),
+
+    watchEvents: serverStream(guard, async function* (request, caller, signal) {
+      for await (const entry of core.watchEvents(caller, { scope: fromProtoScope(request.scope), addresses: request.addresses }, signal)) {
+        yield { entry: toProtoHistoryEntry(entry) };
+      }
+    }),
+
+    logs: serverStream(guard, async function* (request, caller, signal) {
+      const logs = core.logs(
+        caller,
+        {
+          scope: fromProtoScope(request.scope),
+          addresses: request.addresses,
+          channels: request.channels.map(fromProtoChannel),
+          since: toSafeNumber(request.sinceMs, 'since_ms'),
+          follow: request.follow,
+        },
+        signal,
+      );
+      for await (const outcome of logs) {
+        yield outcome.kind === 'chunk'
+          ? { body: { $case: 'chunk' as const, value: toProtoLogLine(outcome.line) } }
+          : { body: { $case: 'hostError' as const, value: toProtoHostError(outcome.error) } };
+      }
+    }),
+  };
+}

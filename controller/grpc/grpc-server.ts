@@ -1,0 +1,94 @@
+/**
+ * The controller's gRPC server: AgentService for agents and FleetService for fleetctl, on one
+ * address. It bounds what one message may be (a bigger frame ends that stream with
+ * RESOURCE_EXHAUSTED; a frame that does not decode ends it with INTERNAL; grpc-js answers both
+ * before our code sees anything, and the server carries on) and pings idle connections, so a
+ * peer that vanished without closing its TCP connection is noticed.
+ */
+import { Server, ServerCredentials, type Metadata } from '@grpc/grpc-js';
+import { AgentServiceDefinition } from '../../proto/gen/fleet/v1/agent_link.js';
+import { FleetServiceDefinition } from '../../proto/gen/fleet/v1/fleet.js';
+import { grpcServiceDefinition } from '../../proto/grpc-js.js';
+import { anonymousCaller, type Caller } from '../core/caller.js';
+import type { ControllerCore } from '../core/controller-core.js';
+import { formatListenAddress, type ListenAddress } from '../listen-address.js';
+import { createAgentService } from './agent-service.js';
+import { createFleetService } from './fleet-service.js';
+
+/** The largest message either service accepts: snapshots of thousands of processes and 64 KB log chunks fit easily. */
+export const MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
+
+export interface GrpcServerOptions {
+  core: ControllerCore;
+  address: ListenAddress;
+  /** Plaintext (insecure mode) until mutual TLS arrives. */
+  credentials?: ServerCredentials;
+  /** Who a FleetService call comes from; anonymous (insecure mode) by default. */
+  callerOf?: (metadata: Metadata, peer: string) => Caller;
+  maxReceiveBytes?: number;
+  /** How long close() lets calls finish before cutting them (2 s by default). */
+  closeGraceMs?: number;
+}
+
+export interface ControllerGrpcServer extends AsyncDisposable {
+  /** `127.0.0.1:7400`, with the port actually bound. */
+  readonly address: string;
+  /** Lets calls in progress finish (up to the grace period), then cuts the rest. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<ControllerGrpcServer> {
+  const heartbeatMs = options.core.heartbeatMs;
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxReceiveBytes ?? MAX_RECEIVE_BYTES,
+    'grpc.max_send_message_length': -1,
+    // Transport-level liveness for dead TCP peers; the heartbeats do it for the streams' content.
+    'grpc.keepalive_time_ms': Math.max(1000, 2 * heartbeatMs),
+    'grpc.keepalive_timeout_ms': Math.max(1000, heartbeatMs),
+  });
+  const closing = new AbortController();
+  server.addService(grpcServiceDefinition(AgentServiceDefinition), createAgentService(options.core));
+  server.addService(
+    grpcServiceDefinition(FleetServiceDefinition),
+    createFleetService(options.core, {
+      callerOf: options.callerOf ?? ((_metadata, peer) => anonymousCaller(peer)),
+      closing: closing.signal,
+    }),
+  );
+  const target = formatListenAddress(options.address);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(target, options.credentials ?? ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) reject(new Error(`cannot listen for gRPC on ${target}: ${err.message}`));
+      else resolve(bound);
+    });
+  });
+  const host = options.address.host === '' ? '0.0.0.0' : options.address.host;
+  return new RunningGrpcServer(server, `${host.includes(':') ? `[${host}]` : host}:${port}`, closing, options.closeGraceMs ?? 2000);
+}
+
+class RunningGrpcServer implements ControllerGrpcServer {
+  private closed: Promise<void> | null = null;
+
+  constructor(
+    private readonly server: Server,
+    readonly address: string,
+    private readonly closing: AbortController,
+    private readonly graceMs: number,
+  ) {}
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing.abort();
+      const timer = setTimeout(() => this.server.forceShutdown(), this.graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * A running controller: the store in the data dir, the core, the gRPC server and the HTTP
+ * server, opened in that order and closed in reverse: agent streams are ended first (they
+ * reconnect later and resend whatever was not acked), then the servers, then the store is
+ * flushed and closed. Used by main.ts and by tests that run a controller in-process.
+ */
+import { join } from 'node:path';
+import { openSqliteStore } from './store/sqlite-store.js';
+import type { FleetStore } from './store/store.js';
+import { ControllerCore, type ControllerCoreOptions } from './core/controller-core.js';
+import { startGrpcServer, type ControllerGrpcServer } from './grpc/grpc-server.js';
+import { startHttpServer, type ControllerHttpServer } from './http/http-server.js';
+import type { ListenAddress } from './listen-address.js';
+import { silentLog, type ControllerLog } from './log.js';
+
+/** The database file inside --data. */
+export const DATABASE_FILE = 'fleet.db';
+
+export interface StartControllerOptions {
+  listen: ListenAddress;
+  http: ListenAddress;
+  dataDir: string;
+  heartbeatMs: number;
+  log?: ControllerLog;
+  /** Core settings beyond the command line (timeouts, throttle), for tests and benchmarks. */
+  core?: Omit<ControllerCoreOptions, 'store' | 'heartbeatMs' | 'log'>;
+}
+
+export interface RunningController extends AsyncDisposable {
+  readonly core: ControllerCore;
+  /** `127.0.0.1:7400`, the port actually bound. */
+  readonly grpcAddress: string;
+  /** `http://127.0.0.1:7401`, the port actually bound. */
+  readonly httpUrl: string;
+  readonly databasePath: string;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startController(options: StartControllerOptions): Promise<RunningController> {
+  const log = options.log ?? silentLog;
+  const databasePath = join(options.dataDir, DATABASE_FILE);
+  const store = await openSqliteStore({ path: databasePath, onError: (err) => log.error(err.message) });
+  let core: ControllerCore | null = null;
+  let grpc: ControllerGrpcServer | null = null;
+  try {
+    core = await ControllerCore.open({ ...options.core, store, heartbeatMs: options.heartbeatMs, log });
+    grpc = await startGrpcServer({ core, address: options.listen });
+    const http = await startHttpServer({ core, address: options.http, log });
+    return new Running(store, core, grpc, http, databasePath);
+  } catch (err) {
+    await core?.close();
+    await grpc?.close();
+    await store.close();
+    throw err;
+  }
+}
+
+class Running implements RunningController {
+  private closed: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: FleetStore,
+    readonly core: ControllerCore,
+    private readonly grpc: ControllerGrpcServer,
+    private readonly http: ControllerHttpServer,
+    readonly databasePath: string,
+  ) {}
+
+  get grpcAddress(): string {
+    return this.grpc.address;
+  }
+
+  get httpUrl(): string {
+    return this.http.url;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.core.close();
+      await Promise.all([this.grpc.close(), this.http.close()]);
+      await this.store.close();
+    })();
+    return this.closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The controller's side of the agent stream with a real controller (SQLite in a temp dir, gRPC
+ * on loopback) and scripted agents: hello, snapshot and events reach ListProcesses and
+ * History; acks follow commits; resends after a reconnect are never stored twice.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { HostLiveness } from '../proto/gen/fleet/v1/fleet.js';
+import { call, startTestController, type TestController } from './helpers/controller-harness.js';
+import { exitEvent, protoProcess, ScriptedAgent, transitionEvent } from './helpers/scripted-agent.js';
+
+const ALL = { scope: { scope: { $case: 'allHosts' as const, value: true } } };
+
+describe('controller ingest', () => {
+  let ctl: TestController;
+  const agents: ScriptedAgent[] = [];
+  before(async () => {
+    ctl = await startTestController();
+  });
+  after(async () => {
+    for (const agent of agents) agent.kill();
+    await ctl.close();
+  });
+  const connect = async (host: string, extra: Partial<Parameters<typeof ScriptedAgent.connect>[1]> = {}): Promise<ScriptedAgent> => {
+    const agent = await ScriptedAgent.connect(ctl.address, { host, ...extra });
+    agents.push(agent);
+    return agent;
+  };
+
+  test('a hello, a snapshot and events show in ListProcesses and History', async () => {
+    const agent = await connect('web-1', { labels: { role: 'web' } });
+    assert.equal(agent.helloAck?.ackedSeq, 0n);
+    agent.snapshot([protoProcess('web', 'web', 'RUNNING'), protoProcess('worker', 'worker_0', 'STOPPED')]);
+    agent.events([transitionEvent(1, 'worker', 'worker_0', 'STOPPED', 'STARTING'), transitionEvent(2, 'worker', 'worker_0', 'STARTING', 'RUNNING')]);
+    agent.events([exitEvent(3, 'web', 'web', 1)]);
+    await agent.waitForAck(3);
+
+    const list = await call(ctl.fleet.listProcesses, ctl.fleet, { scope: { scope: { $case: 'host', value: 'web-1' } }, addresses: [] });
+    assert.deepEqual(
+      list.processes.map((p) => [p.host, p.info?.group, p.info?.name, p.info?.state]),
+      [
+        ['web-1', 'web', 'web', 3],
+        ['web-1', 'worker', 'worker_0', 3],
+      ],
+    );
+    assert.deepEqual(list.hosts.map((h) => [h.name, h.liveness, h.labels, h.counts]), [['web-1', HostLiveness.HOST_LIVENESS_CONNECTED, { role: 'web' }, { RUNNING: 2 }]]);
+    assert.deepEqual(list.errors, []);
+
+    const history = await call(ctl.fleet.history, ctl.fleet, { scope: { scope: { $case: 'host', value: 'web-1' } }, addresses: [], sinceMs: 0n, untilMs: 0n, limit: 0 });
+    assert.deepEqual(
+      history.entries.map((e) => [e.host, e.body?.$case === 'event' ? e.body.value.seq : null, e.body?.$case === 'event' ? e.body.value.kind?.$case : null]),
+      [
+        ['web-1', 1n, 'transition'],
+        ['web-1', 2n, 'transition'],
+        ['web-1', 3n, 'exit'],
+      ],
+    );
+  });
+
+  test('an ack arrives only after its events are committed to SQLite', async () => {
+    const agent = await connect('ack-1');
+    const db = new Database(ctl.controller.databasePath, { readonly: true, fileMustExist: true });
+    const count = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM events e JOIN hosts h ON h.id = e.host_id WHERE h.name = ? AND e.seq <= ?');
+    const seenAtAck: [bigint, number][] = [];
+    // Read the database in the very callback that delivers the ack: nothing may be missing yet.
+    agent.onMessage = (message) => {
+      if (message.body?.$case === 'ack') seenAtAck.push([message.body.value.seq, count.get('ack-1', Number(message.body.value.seq))!.n]);
+    };
+    try {
+      for (let batch = 0; batch < 20; batch++) {
+        const events = Array.from({ length: 50 }, (_, i) => transitionEvent(batch * 50 + i + 1, 'app', 'app', 'STARTING', 'RUNNING'));
+        agent.events(events);
+      }
+      await agent.waitForAck(1000);
+      assert.ok(seenAtAck.length > 0);
+      for (const [seq, stored] of seenAtAck) assert.equal(stored, Number(seq), `ack ${seq} came with only ${stored} events stored`);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('events resent after a reconnect are stored once, and the HelloAck says where to resume', async () => {
+    const first = await connect('resend-1');
+    first.snapshot([protoProcess('app', 'app', 'RUNNING')]);
+    first.events([1, 2, 3].map((seq) => transitionEvent(seq, 'app', 'app', 'RUNNING', 'RUNNING')));
+    await first.waitForAck(3);
+    first.kill();
+
+    const second = await connect('resend-1', { lastSeq: 5 });
+    assert.equal(second.helloAck?.ackedSeq, 3n);
+    // A careless agent resends everything, in two overlapping batches, one event twice in a batch.
+    second.events([1, 2, 3, 4].map((seq) => transitionEvent(seq, 'app', 'app', 'RUNNING', 'RUNNING')));
+    second.events([3, 4, 5, 5].map((seq) => transitionEvent(seq, 'app', 'app', 'RUNNING', 'RUNNING')));
+    await second.waitForAck(5);
+
+    const history = await call(ctl.fleet.history, ctl.fleet, { scope: { scope: { $case: 'host', value: 'resend-1' } }, addresses: [], sinceMs: 0n, untilMs: 0n, limit: 0 });
+    assert.deepEqual(
+      history.entries.map((e) => (e.body?.$case === 'event' ? Number(e.body.value.seq) : -1)),
+      [1, 2, 3, 4, 5],
+    );
+  });
+
+  test('a snapshot replaces the host view, so processes the agent no longer has disappear', async () => {
+    const agent = await connect('snap-1');
+    agent.snapshot([protoProcess('a', 'a'), protoProcess('b', 'b')]);
+    agent.heartbeat();
+    await agent.waitFor(async () => (await call(ctl.fleet.listProcesses, ctl.fleet, { scope: { scope: { $case: 'host', value: 'snap-1' } }, addresses: [] })).processes.length === 2, 'two processes');
+    agent.snapshot([protoProcess('b', 'b', 'STOPPED')]);
+    const list = await agent.waitFor(async () => {
+      const l = await call(ctl.fleet.listProcesses, ctl.fleet, { scope: { scope: { $case: 'host', value: 'snap-1' } }, addresses: [] });
+      return l.processes.length === 1 ? l : undefined;
+    }, 'one process');
+    assert.deepEqual(list.processes.map((p) => [p.info?.name, p.info?.state]), [['b', 1]]);
+  });
+
+  test('a restarted controller knows its hosts, their last processes and acked seqs', async () => {
+    const own = await startTestController();
+    try {
+      const agent = await ScriptedAgent.connect(own.address, { host: 'persist-1', labels: { zone: 'eu' } });
+      agent.snapshot([protoProcess('db', 'db')]);
+      agent.events([transitionEvent(1, 'db', 'db', 'STARTING', 'RUNNING'), transitionEvent(2, 'db', 'db', 'RUNNING', 'STOPPING')]);
+      await agent.waitForAck(2);
+      agent.kill();
+      await own.close({ keepDir: true });
+
+      const again = await startTestController({ dataDir: own.dataDir });
+      try {
+        const hosts = await call(again.fleet.listHosts, again.fleet, { hosts: [], labels: undefined });
+        assert.deepEqual(hosts.hosts.map((h) => [h.name, h.liveness, h.labels, h.lastSeq]), [['persist-1', HostLiveness.HOST_LIVENESS_DISCONNECTED, { zone: 'eu' }, 2n]]);
+        const list = await call(again.fleet.listProcesses, again.fleet, { ...ALL, addresses: [] });
+        assert.deepEqual(list.processes.map((p) => [p.host, p.info?.name, p.info?.state]), [['persist-1', 'db', 5]]);
+        const back = await ScriptedAgent.connect(again.address, { host: 'persist-1', lastSeq: 2 });
+        assert.equal(back.helloAck?.ackedSeq, 2n);
+        back.kill();
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await own.close();
+    }
+  });
+});
