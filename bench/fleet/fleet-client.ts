@@ -1,0 +1,94 @@
+// A small FleetService client on grpc-js for the harness: the calls it times or waits on
+// (ListProcesses, Control), built from the generated definition with proto/grpc-js.ts.
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { ControlAction, FleetServiceDefinition, type ControlResponse, type FleetServiceListProcessesResponse } from '../../proto/gen/fleet/v1/fleet.js';
+import { ProcessState } from '../../proto/gen/fleet/v1/process.js';
+import { grpcClientConstructor, type GrpcClient } from '../../proto/grpc-js.js';
+
+const FleetServiceClient = grpcClientConstructor(FleetServiceDefinition);
+const ALL_HOSTS = { scope: { $case: 'allHosts' as const, value: true } };
+
+export interface ProcessCounts {
+  hosts: number;
+  processes: number;
+  running: number;
+  /** HostErrors in the reply. */
+  errors: number;
+}
+
+export interface ControlOutcome {
+  /** From the call to the stream's end (the last result), ms. */
+  ms: number;
+  results: number;
+  succeeded: number;
+  hostErrors: number;
+  /** The first few failures, for the error message. */
+  failures: string[];
+}
+
+export type ControlVerb = 'start' | 'stop' | 'restart';
+const ACTION: Record<ControlVerb, ControlAction> = {
+  start: ControlAction.CONTROL_ACTION_START,
+  stop: ControlAction.CONTROL_ACTION_STOP,
+  restart: ControlAction.CONTROL_ACTION_RESTART,
+};
+
+export class FleetClient {
+  private readonly client: GrpcClient<typeof FleetServiceDefinition>;
+
+  constructor(address: string) {
+    this.client = new FleetServiceClient(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
+  }
+
+  /** ListProcesses on every host (`status -A`): the raw reply. */
+  listAll(timeoutMs = 30_000): Promise<FleetServiceListProcessesResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.listProcesses({ scope: ALL_HOSTS, addresses: [] }, new Metadata(), { deadline: Date.now() + timeoutMs }, (err: ServiceError | null, reply) => {
+        if (err) reject(new Error(`ListProcesses failed: ${err.message}`));
+        else resolve(reply);
+      });
+    });
+  }
+
+  async counts(timeoutMs?: number): Promise<ProcessCounts> {
+    const reply = await this.listAll(timeoutMs);
+    return {
+      hosts: reply.hosts.length,
+      processes: reply.processes.length,
+      running: reply.processes.filter((p) => p.info?.state === ProcessState.PROCESS_STATE_RUNNING).length,
+      errors: reply.errors.length,
+    };
+  }
+
+  /** `verb` on every process of every host (scope all hosts, address `all`), timed to the last result. */
+  control(verb: ControlVerb, wait: boolean, timeoutMs = 120_000): Promise<ControlOutcome> {
+    return new Promise((resolve, reject) => {
+      const out: ControlOutcome = { ms: 0, results: 0, succeeded: 0, hostErrors: 0, failures: [] };
+      const t0 = performance.now();
+      const call = this.client.control({ scope: ALL_HOSTS, addresses: ['all'], action: ACTION[verb], signal: '', wait }, new Metadata(), {
+        deadline: Date.now() + timeoutMs,
+      });
+      call.on('data', (response: ControlResponse) => {
+        const body = response.body;
+        if (body?.$case === 'result') {
+          out.results++;
+          const r = body.value.result;
+          if (r && r.fault === '') out.succeeded++;
+          else if (out.failures.length < 5) out.failures.push(`${body.value.host}/${r?.group}:${r?.name} ${r?.fault} ${r?.description}`);
+        } else if (body?.$case === 'hostError') {
+          out.hostErrors++;
+          if (out.failures.length < 5) out.failures.push(`${body.value.host}: ${body.value.fault} ${body.value.message}`);
+        }
+      });
+      call.on('error', (err: Error) => reject(new Error(`Control ${verb} failed: ${err.message}`)));
+      call.on('end', () => {
+        out.ms = performance.now() - t0;
+        resolve(out);
+      });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

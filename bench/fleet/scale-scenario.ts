@@ -1,0 +1,223 @@
+// The scale scenario: N simulated hosts x M processes against one fleet-controller with its
+// SQLite database in the bench's temp dir. In order: every host connects (jittered), then
+// `fleetctl status -A` is timed (and the ListProcesses call from a warm client beside it),
+// then fleet-wide restarts are timed to the last result, then every host floods transitions as
+// fast as acks allow, and the database is read to check that every numbered event is stored
+// once. The controller's memory is read from /proc throughout (VmHWM is its peak).
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Workspace } from '../agent/processes.js';
+import { cpuSeconds, memoryMiB, startControllerDaemon, type RunningControllerDaemon } from './controller-daemon.js';
+import { FleetClient } from './fleet-client.js';
+import type { ScaleOptions } from './options.js';
+import { figure, stat, type Figure, type ScenarioReport } from './report.js';
+import { wallMs } from './sim-host.js';
+import { SimFleet } from './sim-fleet.js';
+import { checkLoss, countStoredEvents } from './stored-events.js';
+import { fleetctlStatusAll, runningLines } from './timed-command.js';
+
+export const TARGETS = {
+  statusP50Ms: 300,
+  restartMs: 1000,
+  ingestPerSecond: 20_000,
+  lost: 0,
+  rssMiB: 500,
+} as const;
+
+function hostName(i: number): string {
+  return `sim-${String(i + 1).padStart(4, '0')}`;
+}
+
+/** Polls the controller until it lists every process of every host as RUNNING. */
+export async function waitForListing(client: FleetClient, ctl: RunningControllerDaemon, hosts: number, processes: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'nothing yet';
+  for (;;) {
+    ctl.daemon.assertAlive('waiting for the hosts to show up');
+    try {
+      const c = await client.counts();
+      if (c.hosts === hosts && c.processes === hosts * processes && c.running === hosts * processes) return;
+      last = `${c.hosts} hosts, ${c.processes} processes, ${c.running} RUNNING`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`the controller does not list ${hosts} hosts x ${processes} processes RUNNING after ${timeoutMs / 1000} s (last: ${last})`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Whether `fleetctl --controller ADDR --insecure status -A` works here (cluster mode may not be
+ * built yet): null when it lists every process RUNNING, else why not.
+ */
+export async function fleetctlProblem(address: string, expected: number): Promise<string | null> {
+  try {
+    const r = await fleetctlStatusAll(address);
+    const running = runningLines(r.stdout);
+    if (r.code === 0 && running === expected) return null;
+    const first = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
+    return `fleetctl status -A exited ${r.code} with ${running} of ${expected} RUNNING lines${first ? ` (${first.slice(0, 160)})` : ''}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function runScaleScenario(ws: Workspace, o: ScaleOptions, step: (m: string) => void): Promise<ScenarioReport> {
+  const total = o.hosts * o.processes;
+  const report: ScenarioReport = {
+    name: 'scale',
+    title: `${o.hosts.toLocaleString('en-US')} simulated hosts x ${o.processes} processes (${o.simulators} simulator processes, one grpc-js channel and Connect stream per host, SQLite on disk)`,
+    fleetLabel: 'fleet-controller',
+    peerLabel: null,
+    figures: [],
+    notes: [],
+    errors: [],
+  };
+  const add = (f: Figure): void => void report.figures.push(f);
+  const dir = join(ws.root, 'scale');
+  let ctl: RunningControllerDaemon | null = null;
+  let sims: SimFleet | null = null;
+  let client: FleetClient | null = null;
+  try {
+    ctl = await startControllerDaemon(ws, dir);
+    step(`controller up at ${ctl.address} (pid ${ctl.daemon.pid}); forking ${o.simulators} simulators for ${o.hosts} hosts`);
+    sims = SimFleet.start(o.simulators, dir, dir);
+    client = new FleetClient(ctl.address);
+
+    const t0 = wallMs();
+    const names = Array.from({ length: o.hosts }, (_, i) => hostName(i));
+    const up = await sims.connect(
+      { address: ctl.address, hosts: names, processes: o.processes, labels: { bench: 'fleet' }, jitterMs: o.jitterMs, window: o.window, batch: o.batch },
+      120_000,
+    );
+    await waitForListing(client, ctl, o.hosts, o.processes, 120_000);
+    const listed = wallMs();
+    step(`all ${o.hosts} hosts acked in ${((up.lastUpAt - t0) / 1000).toFixed(2)} s, all listed RUNNING after ${((listed - t0) / 1000).toFixed(2)} s`);
+    add(figure({ key: 'connect_s', label: `every host connected and listed, s (dials spread over ${o.jitterMs} ms)`, digits: 2, fleet: stat([(listed - t0) / 1000], 'once') }));
+    add(figure({ key: 'rss_connected_mib', label: 'controller RSS with every host connected, MiB', digits: 0, fleet: stat([memoryMiB(ctl.daemon.pid)?.rss ?? NaN], 'once') }));
+
+    // status -A: the CLI as a script runs it, and the call alone from a warm client.
+    const problem = await fleetctlProblem(ctl.address, total);
+    if (problem) report.notes.push(`fleetctl cluster mode not usable, so the status row times the ListProcesses call from a warm grpc-js client instead: ${problem}`);
+    const cli: number[] = [];
+    const rpc: number[] = [];
+    for (let rep = 1; rep <= o.statusReps; rep++) {
+      if (!problem) {
+        const r = await fleetctlStatusAll(ctl.address);
+        const running = runningLines(r.stdout);
+        if (r.code !== 0 || running !== total) throw new Error(`fleetctl status -A exited ${r.code} with ${running} of ${total} RUNNING lines: ${r.stderr.slice(0, 300)}`);
+        cli.push(r.ms);
+      }
+      const t = performance.now();
+      const listing = await client.listAll();
+      rpc.push(performance.now() - t);
+      if (listing.processes.length !== total) throw new Error(`ListProcesses returned ${listing.processes.length} of ${total} processes`);
+    }
+    step(`status -A x${o.statusReps}: fleetctl p50 ${problem ? '-' : stat(cli, 'p50')!.value.toFixed(0)} ms, ListProcesses p50 ${stat(rpc, 'p50')!.value.toFixed(0)} ms`);
+    const statusTarget = { op: '<=' as const, value: TARGETS.statusP50Ms, text: `≤ ${TARGETS.statusP50Ms} ms` };
+    if (!problem) add(figure({ key: 'status_ms', label: `fleetctl status -A (${total.toLocaleString('en-US')} lines), wall ms p50`, fleet: stat(cli, 'p50'), target: statusTarget }));
+    add(
+      figure({
+        key: 'list_processes_ms',
+        label: 'ListProcesses, all hosts, from a warm client, ms p50',
+        fleet: stat(rpc, 'p50'),
+        target: problem ? statusTarget : undefined,
+      }),
+    );
+
+    // Fleet-wide restart: the Control call to its last result, then until every transition it caused is stored.
+    const restart: number[] = [];
+    const reached: number[] = [];
+    const stored: number[] = [];
+    for (let rep = 1; rep <= o.restartReps; rep++) {
+      const t = wallMs();
+      const out = await client.control('restart', true);
+      if (out.succeeded !== total || out.hostErrors > 0) {
+        throw new Error(`restart of all: ${out.succeeded} of ${total} succeeded, ${out.hostErrors} host errors; first failures:\n${out.failures.join('\n')}`);
+      }
+      const settled = await sims.settle(300_000);
+      const lastCommand = Math.max(...(await sims.stats()).hosts.map((h) => h.lastCommandAt));
+      restart.push(out.ms);
+      reached.push(lastCommand - t);
+      stored.push(settled.doneAt - t);
+      step(
+        `restart ${rep}/${o.restartReps}: the command reached every host after ${(lastCommand - t).toFixed(0)} ms, ` +
+          `${out.results} results in ${out.ms.toFixed(0)} ms, its transitions stored after ${(settled.doneAt - t).toFixed(0)} ms`,
+      );
+    }
+    add(
+      figure({
+        key: 'restart_ms',
+        label: `restart all on ${o.hosts} hosts: Control call to last of ${total.toLocaleString('en-US')} results, ms`,
+        fleet: stat(restart, 'median'),
+        target: { op: '<=', value: TARGETS.restartMs, text: `≤ ${TARGETS.restartMs} ms` },
+      }),
+    );
+    add(figure({ key: 'restart_reached_ms', label: '  ... until the command reached the last host, ms', fleet: stat(reached, 'median') }));
+    add(figure({ key: 'restart_stored_ms', label: `  ... until its ${(total * 5).toLocaleString('en-US')} events are stored and acked, ms`, fleet: stat(stored, 'median') }));
+
+    // Ingest: every host floods transitions as fast as the controller's acks let it.
+    await sleep(500);
+    const cpu0 = cpuSeconds(ctl.daemon.pid);
+    const simCpu = (): number => sims!.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const simCpu0 = simCpu();
+    step(`flood: ${o.hosts} hosts x ${o.floodPerHost} transitions, window ${o.window}, batch ${o.batch}`);
+    const flood = await sims.flood(o.floodPerHost, 900_000);
+    const seconds = (flood.doneAt - flood.startedAt) / 1000;
+    const cpu = cpuSeconds(ctl.daemon.pid) - cpu0;
+    const simulatorsCpu = simCpu() - simCpu0;
+    step(`flood: ${flood.events} transitions acked in ${seconds.toFixed(2)} s = ${(flood.events / seconds).toFixed(0)}/s; controller CPU ${cpu.toFixed(1)} s`);
+    add(
+      figure({
+        key: 'ingest_per_s',
+        label: `ingest: ${flood.events.toLocaleString('en-US')} transitions from ${o.hosts} hosts, stored and acked per s`,
+        fleet: stat([flood.events / seconds], 'once'),
+        target: { op: '>=', value: TARGETS.ingestPerSecond, text: `≥ ${TARGETS.ingestPerSecond.toLocaleString('en-US')}/s` },
+      }),
+    );
+    add(figure({ key: 'ingest_cpu_pct', label: '  ... controller CPU during the flood, % of one core', fleet: stat([(100 * cpu) / seconds], 'once') }));
+    add(figure({ key: 'ingest_sim_cpu_pct', label: '  ... the simulators\' CPU meanwhile (same 2 cores), % of one core', fleet: stat([(100 * simulatorsCpu) / seconds], 'once') }));
+
+    const hosts = (await sims.stats()).hosts;
+    const unacked = hosts.filter((h) => h.acked !== h.seq);
+    if (unacked.length > 0) throw new Error(`${unacked.length} hosts have unacked events, e.g. ${JSON.stringify(unacked[0])}`);
+    const check = checkLoss(new Map(hosts.map((h) => [h.name, h.seq])), countStoredEvents(ctl.databasePath));
+    step(`database: ${check.stored} rows for ${check.numbered} numbered events; lost ${check.lost}, doubled ${check.doubled}`);
+    add(
+      figure({
+        key: 'lost',
+        label: `events lost (numbered ${check.numbered.toLocaleString('en-US')}, rows in SQLite ${check.stored.toLocaleString('en-US')})`,
+        fleet: stat([check.lost], 'once'),
+        target: { op: '==', value: TARGETS.lost, text: '= 0' },
+      }),
+    );
+    add(figure({ key: 'doubled', label: 'events stored twice', fleet: stat([check.doubled], 'once'), target: { op: '==', value: 0, text: '= 0' } }));
+    if (check.problems.length > 0) report.errors.push(`hosts whose rows do not match their seqs:\n${check.problems.join('\n')}`);
+    const reconnects = hosts.reduce((n, h) => n + h.sessions - 1, 0);
+    if (reconnects > 0) report.notes.push(`${reconnects} reconnects during the run (e.g. ${hosts.find((h) => h.sessions > 1)?.lastError})`);
+
+    const mem = memoryMiB(ctl.daemon.pid);
+    add(
+      figure({
+        key: 'rss_peak_mib',
+        label: 'controller peak RSS over the run (VmHWM), MiB',
+        fleet: stat([mem?.peak ?? NaN], 'once'),
+        target: { op: '<=', value: TARGETS.rssMiB, text: `≤ ${TARGETS.rssMiB} MB` },
+      }),
+    );
+    add(figure({ key: 'rss_end_mib', label: 'controller RSS at the end, MiB', fleet: stat([mem?.rss ?? NaN], 'once') }));
+  } catch (err) {
+    report.errors.push(err instanceof Error ? err.message : String(err));
+    step(`FAILED: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+  } finally {
+    client?.close();
+    await sims?.close();
+    if (ctl?.daemon.alive) {
+      const s = await ctl.daemon.terminate(20_000);
+      step(`controller stopped ${s === null ? 'by SIGKILL after 20 s' : `in ${s.toFixed(2)} s`}`);
+    }
+    const killed = ws.finishRun(dir, ctl?.daemon ?? null);
+    if (killed > 0) step(`killed ${killed} leftover processes`);
+  }
+  return report;
+}

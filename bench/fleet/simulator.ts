@@ -1,0 +1,77 @@
+// A simulator process: many simulated hosts (sim-host.ts), driven by the harness over the IPC
+// channel (sim-protocol.ts). Started by sim-fleet.ts with fork(); its first argument is the
+// bench's temp dir, only so that the harness's cleanup finds it by its command line. It exits
+// when the harness goes away (the IPC channel closes) or says close.
+import { randomUUID } from 'node:crypto';
+import { SimHost, wallMs } from './sim-host.js';
+import type { ConnectArgs, ConnectReply, FloodReply, SettleReply, SimReply, SimRequest, StatsReply } from './sim-protocol.js';
+
+const hosts: SimHost[] = [];
+let pid = 1000 + Math.floor(Math.random() * 1000);
+const nextPid = (): number => (pid = pid >= 4_000_000 ? 1000 : pid + 1);
+
+async function connect(args: ConnectArgs): Promise<ConnectReply> {
+  const instanceId = randomUUID();
+  for (const name of args.hosts) {
+    const host = new SimHost({ name, address: args.address, processes: args.processes, labels: args.labels, window: args.window, batch: args.batch, nextPid, instanceId });
+    hosts.push(host);
+    host.start(Math.random() * args.jitterMs);
+  }
+  const ups = await Promise.all(hosts.map((h) => h.whenUp()));
+  return { firstUpAt: Math.min(...ups), lastUpAt: Math.max(...ups) };
+}
+
+async function flood(eventsPerHost: number): Promise<FloodReply> {
+  const startedAt = wallMs();
+  const done = await Promise.all(hosts.map((h) => h.flood(eventsPerHost)));
+  return { startedAt, doneAt: Math.max(startedAt, ...done), events: eventsPerHost * hosts.length };
+}
+
+async function settle(): Promise<SettleReply> {
+  const done = await Promise.all(hosts.map((h) => h.settled()));
+  return { doneAt: Math.max(0, ...done) };
+}
+
+function stats(): StatsReply {
+  return { hosts: hosts.map((h) => h.stats()) };
+}
+
+function closeAll(): void {
+  for (const h of hosts) h.close();
+}
+
+async function handle(request: SimRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'connect':
+      return connect(request.args);
+    case 'flood':
+      return flood(request.eventsPerHost);
+    case 'settle':
+      return settle();
+    case 'stats':
+      return stats();
+    case 'close':
+      closeAll();
+      setImmediate(() => process.exit(0));
+      return {};
+  }
+}
+
+function reply(message: SimReply): void {
+  if (process.connected) process.send?.(message);
+}
+
+if (!process.send) {
+  process.stderr.write('simulator.js is started by the bench harness (bench/fleet/sim-fleet.ts) with an IPC channel\n');
+  process.exit(2);
+}
+process.on('message', (request: SimRequest) => {
+  handle(request).then(
+    (result) => reply({ id: request.id, ok: true, result }),
+    (err: unknown) => reply({ id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+  );
+});
+process.on('disconnect', () => {
+  closeAll();
+  process.exit(0);
+});
