@@ -3,7 +3,7 @@
 // and fleetctl run as a process, as a user runs it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgent, writeConfig, type RunningAgent } from './helpers/agent-process.js';
 import { runFleetctl, startControllerProcess, startFleetctl, type ControllerProcess, type FleetctlResult } from './helpers/controller-process.js';
@@ -131,6 +131,20 @@ test('history shows the transitions and the exit status after a crash', async ()
   assert.ok(lines.some((l) => l.endsWith('STOPPED -> STARTING')), r.stdout);
   const json = JSON.parse((await ctl('history', '-A', '--limit', '500', '-o', 'json')).stdout) as { entries: Array<{ kind: string; action?: string; result?: string }> };
   assert.ok(json.entries.some((e) => e.kind === 'action' && e.action === 'start'), 'operator actions are in the history');
+});
+
+test('reread and update act on the hosts in scope, each line with its host in front', async () => {
+  const conf = join(tmp.path, 'alpha', 'supervisord.conf');
+  writeFileSync(conf, `${readFileSync(conf, 'utf8')}[program:extra]\ncommand = sleep 1000\nstartsecs = 0\n`);
+  const reread = await ctl('reread', '-A');
+  assert.deepEqual([reread.code, reread.stdout.split('\n').filter(Boolean).sort()], [0, ['alpha: extra: available', 'beta: No config updates to processes']]);
+  const update = await ctl('update');
+  assert.deepEqual([update.code, update.stdout], [0, 'alpha: extra: added process group\n']);
+  const status = await waitFor(async () => {
+    const r = await ctl('status', 'extra');
+    return r.code === 0 ? r : null;
+  }, { what: 'alpha/extra running' });
+  assert.match(status.stdout, /^alpha\/extra\s+RUNNING\s+pid \d+/);
 });
 
 test('a stopped agent shows as disconnected; commands to it fail fast with its error and exit 4', async () => {
