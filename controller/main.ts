@@ -1,5 +1,6 @@
 // fleet-controller: the fleet's control plane (gRPC for agents and fleetctl, HTTP for the dashboard).
 import { VERSION } from '../common/version.js';
+import { routeGrpcLogs } from './grpc/grpc-server.js';
 import { createControllerLog } from './log.js';
 import { parseControllerArgs } from './options.js';
 import { startController } from './run.js';
@@ -15,6 +16,7 @@ async function main(): Promise<number> {
   }
   const { options } = parsed;
   const log = createControllerLog(process.stderr);
+  routeGrpcLogs(log);
   let controller;
   try {
     controller = await startController({ listen: options.listen, http: options.http, dataDir: options.dataDir, heartbeatMs: options.heartbeatMs, log });

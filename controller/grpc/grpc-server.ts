@@ -5,13 +5,14 @@
  * before our code sees anything, and the server carries on) and pings idle connections, so a
  * peer that vanished without closing its TCP connection is noticed.
  */
-import { Server, ServerCredentials, type Metadata } from '@grpc/grpc-js';
+import { Server, ServerCredentials, setLogger, type Metadata } from '@grpc/grpc-js';
 import { AgentServiceDefinition } from '../../proto/gen/fleet/v1/agent_link.js';
 import { FleetServiceDefinition } from '../../proto/gen/fleet/v1/fleet.js';
 import { grpcServiceDefinition } from '../../proto/grpc-js.js';
 import { anonymousCaller, type Caller } from '../core/caller.js';
 import type { ControllerCore } from '../core/controller-core.js';
 import { formatListenAddress, type ListenAddress } from '../listen-address.js';
+import type { ControllerLog } from '../log.js';
 import { createAgentService } from './agent-service.js';
 import { createFleetService } from './fleet-service.js';
 
@@ -58,8 +59,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Contr
   const target = formatListenAddress(options.address);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(target, options.credentials ?? ServerCredentials.createInsecure(), (err, bound) => {
-      if (err) reject(new Error(`cannot listen for gRPC on ${target}: ${err.message}`));
-      else resolve(bound);
+      if (!err) return resolve(bound);
+      const inUse = /EADDRINUSE/.test(err.message);
+      server.forceShutdown();
+      reject(new Error(`cannot listen for gRPC on ${target}: ${inUse ? 'the address is already in use (another controller?)' : err.message}`));
     });
   });
   const host = options.address.host === '' ? '0.0.0.0' : options.address.host;
@@ -91,4 +94,14 @@ class RunningGrpcServer implements ControllerGrpcServer {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * grpc-js's own diagnostics (it prints them to stderr by default, `E No address added...`) go
+ * through the controller's log instead, as warnings, so stderr stays one format. Process-wide:
+ * the executable calls it once.
+ */
+export function routeGrpcLogs(log: ControllerLog): void {
+  const line = (...args: unknown[]): void => log.warn(`grpc-js: ${args.map(String).join(' ')}`);
+  setLogger({ error: line, warn: line, info: line, debug: line } as unknown as Console);
 }
