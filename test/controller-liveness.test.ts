@@ -154,6 +154,28 @@ describe('controller liveness', () => {
     assert.equal(fault, 'RATE_LIMITED');
   });
 
+  test('closing the controller ends agent streams and watches with UNAVAILABLE `server shutting down`', async () => {
+    const own = await startTestController({ heartbeatMs: HEARTBEAT_MS });
+    try {
+      const agent = await ScriptedAgent.connect(own.address, { host: 'closing-1' });
+      agents.push(agent);
+      const watch = own.fleet.watchEvents({ scope: { scope: { $case: 'allHosts', value: true } }, addresses: [] });
+      const watchEnd = new Promise<{ code: number; details: string }>((resolve) => watch.on('error', resolve));
+      watch.on('data', () => {});
+      // The watch is live once it has seen something: a second host's connect.
+      const seenProbe = new Promise<void>((resolve) => watch.once('data', () => resolve()));
+      agents.push(await ScriptedAgent.connect(own.address, { host: 'closing-probe' }));
+      await seenProbe;
+      await own.controller.close();
+      const status = await agent.waitForEnd();
+      assert.deepEqual([status.code, status.details], [Status.UNAVAILABLE, 'server shutting down']);
+      const watched = await watchEnd;
+      assert.deepEqual([watched.code, watched.details], [Status.UNAVAILABLE, 'server shutting down']);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('a host that disconnected keeps its last known processes in listings', async () => {
     const agent = await connect('gone-1');
     agent.snapshot([protoProcess('db', 'db')]);

@@ -24,6 +24,7 @@ export async function serveAgentStream(ctx: CoreContext, stream: AgentStream): P
     const hello = await readHello(ctx, stream, messages);
     session = await openSession(ctx, stream, hello);
     if (!session) return;
+    await session.send({ kind: 'hello-ack', ackedSeq: ctx.registry.get(session.host)?.lastSeq ?? 0, heartbeatMs: ctx.settings.heartbeatMs, controllerVersion: ctx.settings.version });
     await readMessages(ctx, session, messages);
     session.close(unreachable(session.host, 'the agent closed its stream'));
   } catch (err) {
@@ -64,7 +65,10 @@ async function readHello(ctx: CoreContext, stream: AgentStream, messages: AsyncI
   }
 }
 
-/** Registers the stream as the host's session, or refuses it (null) when the host reconnects too often. */
+/**
+ * Registers the stream as the host's session (the caller sends the HelloAck), or refuses it
+ * (null) when the host reconnects too often.
+ */
 async function openSession(ctx: CoreContext, stream: AgentStream, hello: AgentHello): Promise<AgentSession | null> {
   const host = hello.host;
   const wait = ctx.throttle.take(host, ctx.clock.now());
@@ -89,7 +93,6 @@ async function openSession(ctx: CoreContext, stream: AgentStream, hello: AgentHe
   replaced?.close(unreachable(host, `replaced by a newer stream from ${stream.peer}`));
   ctx.ingest.resetSubmitted(host, stored.lastSeq);
   ctx.log.info(`${host}: connected from ${stream.peer} (agent ${hello.agentVersion || 'unknown'}, acked seq ${stored.lastSeq})`);
-  await session.send({ kind: 'hello-ack', ackedSeq: stored.lastSeq, heartbeatMs: ctx.settings.heartbeatMs, controllerVersion: ctx.settings.version });
   return session;
 }
 

@@ -106,6 +106,11 @@ export class ControllerCore implements AsyncDisposable {
     return this.ctx.settings.heartbeatMs;
   }
 
+  /** Aborted when close() begins: client streams cut by it end with `server shutting down`. */
+  get closingSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
   /** Serves one agent stream until it ends; never rejects. */
   serveAgent(stream: AgentStream): Promise<void> {
     if (this.closing.signal.aborted) {

@@ -4,6 +4,7 @@
  * each process result streamed back as its host answers. Hosts that cannot take part get their
  * HostError at once; a slow or broken host never holds the others back.
  */
+import { setMaxListeners } from 'node:events';
 import type { HostScope } from '../../common/address.js';
 import { FleetError } from '../../common/errors.js';
 import { formatNamespec } from '../../common/namespec.js';
@@ -50,6 +51,8 @@ export async function* control(ctx: CoreContext, caller: Caller, request: Contro
 
   const abandon = new AbortController();
   const callSignal = AbortSignal.any([signal, abandon.signal]);
+  // One listener per host's command: thousands are expected, not a leak.
+  setMaxListeners(0, callSignal);
   const work = Promise.all(
     targets.live.map(async (target) => {
       const command = commandFor(request, selectorsFor({ registry: ctx.registry, view: ctx.view, caller }, target));

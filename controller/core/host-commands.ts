@@ -4,6 +4,7 @@
  * removed process has no transition that would tell the view), and is recorded as an
  * operator action; reread only reads the agents' configs.
  */
+import { setMaxListeners } from 'node:events';
 import type { HostScope } from '../../common/address.js';
 import type { GroupUpdate } from '../../common/group-update.js';
 import { AsyncQueue } from './async-queue.js';
@@ -82,6 +83,8 @@ async function* onHosts<T>(
   for (const error of errors) queue.push({ kind: 'host-error', error });
   const abandon = new AbortController();
   const callSignal = AbortSignal.any([signal, abandon.signal]);
+  // One listener per host's command: thousands are expected, not a leak.
+  setMaxListeners(0, callSignal);
   const work = Promise.all(
     hosts.map(async (record) => {
       if (record.liveness !== 'connected') return queue.push({ kind: 'host-error', error: unreachableError(ctx, record) });

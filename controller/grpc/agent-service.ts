@@ -4,7 +4,7 @@
  * the call is paused, and HTTP/2 flow control slows the agent down), and writes wait for
  * `drain`. Closing the stream ends the core's read loop at once, whatever the agent does.
  */
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { toServiceError } from '../../agent/control/fault-status.js';
 import { FleetError, isFleetError } from '../../common/errors.js';
@@ -53,6 +53,8 @@ class GrpcAgentStream implements AgentStream {
     readonly identity: string | null,
   ) {
     this.peer = call.getPeer();
+    // Every write that waits for `drain` listens for the close.
+    setMaxListeners(0, this.closing.signal);
     call.on('data', (message: ConnectRequest) => {
       this.buffer.push(message);
       if (this.buffer.length >= READ_HIGH_WATER) call.pause();

@@ -47,13 +47,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Contr
     'grpc.keepalive_time_ms': Math.max(1000, 2 * heartbeatMs),
     'grpc.keepalive_timeout_ms': Math.max(1000, heartbeatMs),
   });
-  const closing = new AbortController();
   server.addService(grpcServiceDefinition(AgentServiceDefinition), createAgentService(options.core));
   server.addService(
     grpcServiceDefinition(FleetServiceDefinition),
     createFleetService(options.core, {
       callerOf: options.callerOf ?? ((_metadata, peer) => anonymousCaller(peer)),
-      closing: closing.signal,
+      closing: options.core.closingSignal,
     }),
   );
   const target = formatListenAddress(options.address);
@@ -66,7 +65,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Contr
     });
   });
   const host = options.address.host === '' ? '0.0.0.0' : options.address.host;
-  return new RunningGrpcServer(server, `${host.includes(':') ? `[${host}]` : host}:${port}`, closing, options.closeGraceMs ?? 2000);
+  return new RunningGrpcServer(server, `${host.includes(':') ? `[${host}]` : host}:${port}`, options.closeGraceMs ?? 2000);
 }
 
 class RunningGrpcServer implements ControllerGrpcServer {
@@ -75,13 +74,11 @@ class RunningGrpcServer implements ControllerGrpcServer {
   constructor(
     private readonly server: Server,
     readonly address: string,
-    private readonly closing: AbortController,
     private readonly graceMs: number,
   ) {}
 
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
-      this.closing.abort();
       const timer = setTimeout(() => this.server.forceShutdown(), this.graceMs);
       this.server.tryShutdown(() => {
         clearTimeout(timer);
