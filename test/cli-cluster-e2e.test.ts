@@ -104,11 +104,15 @@ test('logs merges both hosts\' output, each line prefixed with host/name', async
 
 test('logs -f follows new output until Ctrl-C and exits 0', async () => {
   const follow = startFleetctl(['--controller', controller.address, '--insecure', 'logs', '-f', 'beta/crash']);
-  // Once the subscription is in place (a moment after the call), new output shows up.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const start = await ctl('start', 'beta/crash');
-  assert.equal(start.code, 0, start.stdout + start.stderr);
-  await waitFor(() => follow.stdout().includes('[beta/crash] going down\n'), { what: `the crash line; got ${JSON.stringify(follow.stdout())}` });
+  // Output from before the subscription is not shown: start the crasher until its line comes through.
+  await waitFor(
+    async () => {
+      const start = await ctl('start', 'beta/crash');
+      assert.equal(start.stdout, 'beta/crash: started\n');
+      return follow.stdout().includes('[beta/crash] going down\n');
+    },
+    { what: `the crash line; got ${JSON.stringify(follow.stdout())}`, intervalMs: 200 },
+  );
   const r = await follow.stop('SIGINT');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
@@ -149,12 +153,17 @@ test('reread and update act on the hosts in scope, each line with its host in fr
 
 test('a stopped agent shows as disconnected; commands to it fail fast with its error and exit 4', async () => {
   const events = startFleetctl(['--controller', controller.address, '--insecure', 'events', '-f', '-A']);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The watch is in place once an operator action shows up in it.
+  await waitFor(async () => (await ctl('start', 'alpha/sleeper')) && /  action start alpha\/sleeper by /.test(events.stdout()), {
+    what: `the watch to show an action; got ${events.stdout()}`,
+    intervalMs: 200,
+  });
   await agents.get('beta')!.stop();
   await waitFor(async () => /^beta\s+disconnected/m.test((await ctl('hosts')).stdout), { what: 'beta disconnected', timeoutMs: 10_000 });
 
   const status = await ctl('status', '-A', 'sleeper');
-  assert.match(status.stdout, /^beta\/sleeper\s+RUNNING\s+pid \d+, uptime \S+ \[last known; host disconnected, last seen (just now|\d+s ago)\]$/m);
+  // The last known state is what the agent sent before it went (RUNNING, or STOPPING as it shut down).
+  assert.match(status.stdout, /^beta\/sleeper\s+(RUNNING|STOPPING)\s.*\[last known; host disconnected, last seen (just now|\d+s ago)\]$/m);
   assert.match(status.stderr, /^beta: WARNING \(host disconnected, last seen /m);
   assert.equal(status.code, 4);
 
