@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connect as http2Connect, constants as h2 } from 'node:http2';
 import { status as Status } from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
+import type { AgentMessage, ControllerMessage } from '../controller/core/link-protocol.js';
 import { call, faultOf, startTestController, type TestController } from './helpers/controller-harness.js';
 import { protoProcess, ScriptedAgent, transitionEvent } from './helpers/scripted-agent.js';
 
@@ -122,6 +123,26 @@ describe('controller bad input', () => {
     const status = await mute.waitForEnd(3000);
     assert.equal(status.code, Status.INVALID_ARGUMENT);
     assert.equal(status.details, 'no hello within 400 ms of connecting');
+  });
+
+  test('a stream authenticated as one host cannot say hello as another', async () => {
+    // The transport's identity (a client certificate's name, later) handed to the core directly.
+    let closedWith: Error | undefined;
+    const sent: ControllerMessage[] = [];
+    const hello: AgentMessage = { kind: 'hello', hello: { host: 'web-2', labels: {}, agentVersion: 'x', lastSeq: 0, instanceId: 'i', pid: 1, startedAt: 0 } };
+    await ctl.controller.core.serveAgent({
+      peer: 'test',
+      identity: 'web-1',
+      messages: (async function* () {
+        yield hello;
+      })(),
+      send: async (m) => void sent.push(m),
+      close: (error) => void (closedWith = error),
+    });
+    assert.equal(closedWith?.message, 'this connection is authenticated as host web-1 and cannot report for web-2');
+    assert.deepEqual(sent, [], 'no HelloAck');
+    const hosts = await call(ctl.fleet.listHosts, ctl.fleet, { hosts: ['web-2'], labels: undefined });
+    assert.deepEqual(hosts.hosts, []);
   });
 
   test('a second hello on the same stream ends it', async () => {

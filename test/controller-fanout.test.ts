@@ -9,6 +9,7 @@ import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
 import { GroupUpdateAction } from '../proto/gen/fleet/v1/agent_control.js';
 import { ControlAction, HostLiveness, type ControlResponse, type Scope } from '../proto/gen/fleet/v1/fleet.js';
+import { limitedCaller } from '../controller/core/caller.js';
 import { call, collect, faultOf, startTestController, type TestController } from './helpers/controller-harness.js';
 import { protoProcess, ScriptedAgent } from './helpers/scripted-agent.js';
 
@@ -185,6 +186,23 @@ describe('controller fan-out', () => {
     assert.equal(last.result, 'ok');
     const failed = actions.find((a) => a.action === 'restart' && a.hosts.includes('mute-1'));
     assert.match(failed?.result ?? '', /^1 failed: mute-1 HOST_UNREACHABLE$/);
+  });
+
+  test('a caller limited to some addresses sees and touches only those (the hook API tokens will use)', async () => {
+    const core = ctl.controller.core;
+    const caller = limitedCaller('ops-token', 'test', ['web-1/web:web_0', 'db-*/*']);
+    const listing = core.listProcesses(caller, { kind: 'all' }, []);
+    assert.deepEqual(listing.processes.map((p) => `${p.host}/${p.info.name}`), ['db-1/db', 'web-1/web_0']);
+    assert.deepEqual(core.listHosts(caller).map((h) => h.name), ['db-1', 'web-1']);
+
+    const web1 = agents.find((a) => a.host === 'web-1')!;
+    const before = web1.received.commands.length;
+    const outcomes = [];
+    for await (const o of core.control(caller, { scope: { kind: 'all' }, addresses: ['web:*', 'db'], action: 'restart', wait: false }, new AbortController().signal)) outcomes.push(o);
+    assert.deepEqual(outcomes.map((o) => (o.kind === 'result' ? `${o.host}/${o.result.name}` : o.error.code)).sort(), ['db-1/db', 'web-1/web_0']);
+    // web:* would reach web_1 too, which the caller may not touch: the agent gets the exact process.
+    assert.deepEqual(web1.received.commands[before]?.action?.value, { selectors: [{ group: 'web', process: 'web_0' }], wait: false });
+    assert.equal(web1.received.commands.length, before + 1);
   });
 
   test('a caller that goes away stops waiting, and the action says so', async () => {

@@ -87,11 +87,13 @@ export class Ingest {
 
   private kick(host: string, queue: HostQueue): void {
     if (queue.running) return;
-    queue.running = this.work(host, queue).finally(() => {
-      queue.running = null;
-      this.release(queue);
-      if (queue.items.length > 0) this.kick(host, queue);
-    });
+    queue.running = this.work(host, queue)
+      .catch((err: unknown) => this.ctx.log.error(`${host}: ingest failed: ${(err as Error).stack ?? String(err)}`))
+      .finally(() => {
+        queue.running = null;
+        this.release(queue);
+        if (queue.items.length > 0) this.kick(host, queue);
+      });
   }
 
   private async work(host: string, queue: HostQueue): Promise<void> {

@@ -13,7 +13,7 @@ import { anonymousCaller, type Caller } from '../core/caller.js';
 import type { ControllerCore } from '../core/controller-core.js';
 import { formatListenAddress, type ListenAddress } from '../listen-address.js';
 import type { ControllerLog } from '../log.js';
-import { createAgentService } from './agent-service.js';
+import { createAgentService, type AgentServiceOptions } from './agent-service.js';
 import { createFleetService } from './fleet-service.js';
 
 /** The largest message either service accepts: snapshots of thousands of processes and 64 KB log chunks fit easily. */
@@ -26,6 +26,8 @@ export interface GrpcServerOptions {
   credentials?: ServerCredentials;
   /** Who a FleetService call comes from; anonymous (insecure mode) by default. */
   callerOf?: (metadata: Metadata, peer: string) => Caller;
+  /** The host an agent stream is authenticated as (its certificate's name under mutual TLS); none by default. */
+  agentIdentityOf?: AgentServiceOptions['identityOf'];
   maxReceiveBytes?: number;
   /** How long close() lets calls finish before cutting them (2 s by default). */
   closeGraceMs?: number;
@@ -47,7 +49,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Contr
     'grpc.keepalive_time_ms': Math.max(1000, 2 * heartbeatMs),
     'grpc.keepalive_timeout_ms': Math.max(1000, heartbeatMs),
   });
-  server.addService(grpcServiceDefinition(AgentServiceDefinition), createAgentService(options.core));
+  server.addService(grpcServiceDefinition(AgentServiceDefinition), createAgentService(options.core, { identityOf: options.agentIdentityOf }));
   server.addService(
     grpcServiceDefinition(FleetServiceDefinition),
     createFleetService(options.core, {
