@@ -3,8 +3,10 @@
 // the call with its last stderr lines; every simulator carries the bench's temp dir on its
 // command line, so the workspace's cleanup kills whatever is left.
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ConnectArgs, ConnectReply, FloodReply, SettleReply, SimReply, SimRequest, StatsReply } from './sim-protocol.js';
 
@@ -61,6 +63,12 @@ class SimProcess {
     } catch {
       return '(no output)';
     }
+  }
+
+  /** Resolves when the process has exited, or after `timeoutMs`. */
+  async exit(timeoutMs: number): Promise<void> {
+    if (this.exited) return;
+    await Promise.race([once(this.child, 'exit'), sleep(timeoutMs)]);
   }
 
   kill(): void {
@@ -121,7 +129,7 @@ export class SimFleet {
 
   async stats(timeoutMs = 30_000): Promise<StatsReply> {
     const replies = await Promise.all(this.sims.map((s) => s.request<StatsReply>({ op: 'stats' }, timeoutMs)));
-    return { hosts: replies.flatMap((r) => r.hosts) };
+    return { hosts: replies.flatMap((r) => r.hosts), maxLoopDelayMs: Math.max(...replies.map((r) => r.maxLoopDelayMs)) };
   }
 
   /** Asks every simulator to close its streams and exit; kills the ones that do not. Idempotent. */
@@ -129,6 +137,7 @@ export class SimFleet {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.sims.map((s) => s.request({ op: 'close' }, 5_000)));
+    await Promise.all(this.sims.map((s) => s.exit(5_000)));
     for (const s of this.sims) s.kill();
   }
 }

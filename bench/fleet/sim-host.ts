@@ -211,6 +211,8 @@ export class SimHost {
     this.client?.close();
     this.client = null;
     if (this.closed) return;
+    // On the simulator's stderr (simulator-N.err in the bench dir, kept with --keep-temp).
+    process.stderr.write(`${new Date().toISOString()} ${this.name}: stream down after ${this.sessions} session(s), acked ${this.acked} of ${this.seq}: ${why}\n`);
     const ceiling = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.attempts++);
     this.reconnectTimer = setTimeout(() => this.connect(), ceiling / 2 + Math.random() * (ceiling / 2));
   }

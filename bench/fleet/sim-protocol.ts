@@ -41,6 +41,8 @@ export interface SettleReply {
 
 export interface StatsReply {
   hosts: SimHostStats[];
+  /** The longest the simulator's event loop was held up since it started, ms: a starved simulator makes its hosts look silent. */
+  maxLoopDelayMs: number;
 }
 
 export type SimReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

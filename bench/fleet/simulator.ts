@@ -3,10 +3,13 @@
 // bench's temp dir, only so that the harness's cleanup finds it by its command line. It exits
 // when the harness goes away (the IPC channel closes) or says close.
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SimHost, wallMs } from './sim-host.js';
 import type { ConnectArgs, ConnectReply, FloodReply, SettleReply, SimReply, SimRequest, StatsReply } from './sim-protocol.js';
 
 const hosts: SimHost[] = [];
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 let pid = 1000 + Math.floor(Math.random() * 1000);
 const nextPid = (): number => (pid = pid >= 4_000_000 ? 1000 : pid + 1);
 
@@ -33,7 +36,7 @@ async function settle(): Promise<SettleReply> {
 }
 
 function stats(): StatsReply {
-  return { hosts: hosts.map((h) => h.stats()) };
+  return { hosts: hosts.map((h) => h.stats()), maxLoopDelayMs: loopDelay.max / 1e6 };
 }
 
 function closeAll(): void {
