@@ -11,6 +11,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FleetError } from '../../common/errors.js';
 import type { AgentEvent, HistoryEvent } from '../../common/fleet-event.js';
 import type { ProcessInfo } from '../../common/process-info.js';
@@ -48,6 +49,9 @@ interface PendingAppend {
 
 const EVENT_KINDS = new Set(['transition', 'exit', 'gap']);
 
+/** Rows of the process view per transaction when writing it behind. */
+const VIEW_CHUNK_ROWS = 1000;
+
 /** Opens (creating and migrating as needed) the database at `options.path`. Rejects with FAILED saying what to do when it cannot. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<FleetStore> {
   return SqliteStore.open(options);
@@ -66,6 +70,7 @@ class SqliteStore implements FleetStore {
   private readonly viewWriteMs: number;
   private readonly onError: (err: FleetError) => void;
   private viewTimer: NodeJS.Timeout | null = null;
+  private viewWrite: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
 
   static open(options: SqliteStoreOptions): SqliteStore {
@@ -223,44 +228,64 @@ class SqliteStore implements FleetStore {
     if (this.closing) return;
     this.viewTimer ??= setTimeout(() => {
       this.viewTimer = null;
-      try {
-        this.writeView();
-      } catch (err) {
+      this.writeView().catch((err: unknown) => {
         this.onError(err as FleetError);
         this.scheduleViewWrite();
-      }
+      });
     }, this.viewWriteMs);
   }
 
-  /** Writes the changed processes and last-seen times in one transaction; on failure they stay pending. */
-  private writeView(): void {
+  /** Writes the changed processes and last-seen times (one write at a time); on failure they stay pending. */
+  private writeView(): Promise<void> {
+    this.viewWrite ??= this.writeViewInChunks().finally(() => {
+      this.viewWrite = null;
+    });
+    return this.viewWrite;
+  }
+
+  /**
+   * A thousand hosts' processes all changed is 20,000 rows: written in transactions of about
+   * VIEW_CHUNK_ROWS rows with a turn of the event loop between them, so appends and queries
+   * are not held up for the whole write. A change made meanwhile is marked for the next write.
+   */
+  private async writeViewInChunks(): Promise<void> {
     if (this.viewTimer) clearTimeout(this.viewTimer);
     this.viewTimer = null;
     if (!this.view.hasChanges && this.seen.size === 0) return;
     const changes = this.view.takeChanges();
     const seen = [...this.seen];
     this.seen.clear();
+    let done = 0;
+    let chunkStart = 0;
     try {
-      this.db.transaction(() => {
-        for (const change of changes) this.writeViewChange(change);
-        for (const row of seen) this.sql.setLastSeen.run(row.lastSeen, row.id);
-      })();
+      do {
+        chunkStart = done;
+        this.db.transaction(() => {
+          let rows = 0;
+          while (done < changes.length && rows < VIEW_CHUNK_ROWS) rows += this.writeViewChange(changes[done++]!);
+          if (done === changes.length) for (const row of seen) this.sql.setLastSeen.run(row.lastSeen, row.id);
+        })();
+        if (done < changes.length) await nextTurn();
+      } while (done < changes.length);
     } catch (err) {
-      this.view.restore(changes);
+      // The chunk that failed was rolled back: it and the ones after it are written next time.
+      this.view.restore(changes.slice(chunkStart));
       for (const row of seen) this.seen.add(row);
       throw storeError(this.path, 'writing the current process view', err);
     }
   }
 
-  private writeViewChange(change: HostViewChange): void {
+  /** Writes one host's change; returns the rows it wrote. */
+  private writeViewChange(change: HostViewChange): number {
     const id = this.hosts.get(change.host)!.id;
     if (change.kind === 'replace') {
       this.sql.deleteHostProcesses.run(id);
       for (const info of change.processes) this.sql.putProcess.run(id, info.group, info.name, JSON.stringify(info));
-      return;
+      return change.processes.length + 1;
     }
     for (const info of change.put) this.sql.putProcess.run(id, info.group, info.name, JSON.stringify(info));
     for (const { group, name } of change.removed) this.sql.deleteProcess.run(id, group, name);
+    return change.put.length + change.removed.length;
   }
 
   // --- actions and history
@@ -316,7 +341,8 @@ class SqliteStore implements FleetStore {
   async flush(): Promise<void> {
     this.checkOpen();
     await this.queue.flush();
-    this.writeView();
+    await this.viewWrite?.catch(() => undefined);
+    await this.writeView();
   }
 
   close(): Promise<void> {
@@ -334,7 +360,8 @@ class SqliteStore implements FleetStore {
     await this.queue.flush();
     let failure: unknown = null;
     try {
-      this.writeView();
+      await this.viewWrite?.catch(() => undefined);
+      await this.writeView();
     } catch (err) {
       failure = err;
     }
