@@ -407,3 +407,26 @@ test('spawnAsync reports SPAWN_ERROR with the errno as cause.code, as spawn thro
   assert.equal(outcome.error.message, 'pipe2 failed: EMFILE');
   assert.deepEqual(openFds(), before);
 });
+
+test('spawnAsync answers in the order the spawns were requested, whichever finishes first', async () => {
+  const answered: number[] = [];
+  // The first goes through fork() (a umask is set), slower than the posix_spawns behind it.
+  const requests = Array.from({ length: 12 }, (_, i) => ({ i, umask: i === 0 ? 0o022 : null }));
+  await Promise.all(
+    requests.map(
+      ({ i, umask }) =>
+        new Promise<void>((resolve) => {
+          spawner.spawnAsync(
+            { file: '/bin/true', argv: ['true'], env: {}, cwd: null, umask, user: null, redirectStderr: true },
+            (outcome) => {
+              assert.ok(outcome.ok);
+              started.add(outcome.child.pid);
+              answered.push(i);
+              resolve();
+            },
+          );
+        }),
+    ),
+  );
+  assert.deepEqual(answered, requests.map(({ i }) => i));
+});

@@ -10,6 +10,34 @@ import type { Edge, ProcessRunner } from '../process/process-runner.js';
 
 type Verdict = { ok: true } | { ok: false; error: Error } | null;
 
+/** Callbacks for each signal, behind one 'abort' listener per signal (see onAbort). */
+const abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `callback` once when `signal` aborts; returns the unsubscribe function. A bulk start or
+ * stop has a wait per process on one signal, and EventTarget removes a listener by walking all of
+ * them (1000 waits: half a million comparisons); here each signal has a single listener and
+ * removal is a Set delete.
+ */
+function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let callbacks = abortCallbacks.get(signal);
+  if (!callbacks) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    abortCallbacks.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        abortCallbacks.delete(signal);
+        for (const fn of set) fn();
+      },
+      { once: true },
+    );
+  }
+  callbacks.add(callback);
+  return () => void callbacks.delete(callback);
+}
+
 /** Settles when `judge` returns a verdict: first on the current state (edge null), then on each edge. */
 export function watchRunner(runner: ProcessRunner, judge: (edge: Edge | null) => Verdict, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -19,19 +47,20 @@ export function watchRunner(runner: ProcessRunner, judge: (edge: Edge | null) =>
     }
     const settle = (verdict: NonNullable<Verdict>): void => {
       off();
-      signal?.removeEventListener('abort', onAbort);
+      offAbort();
       if (verdict.ok) resolve();
       else reject(verdict.error);
-    };
-    const onAbort = (): void => {
-      off();
-      reject(signal!.reason);
     };
     const off = runner.onEdge((edge) => {
       const verdict = judge(edge);
       if (verdict) settle(verdict);
     });
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const offAbort = signal
+      ? onAbort(signal, () => {
+          off();
+          reject(signal.reason);
+        })
+      : () => {};
     const now = judge(null);
     if (now) settle(now);
   });

@@ -61,6 +61,12 @@ function envp(env: Record<string, string>): string[] {
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
+/** One spawnAsync call, and the addon's answer once it has arrived. */
+interface InFlightSpawn {
+  done: (outcome: SpawnOutcome) => void;
+  answer: { err: Error | null; result: NativeSpawnResult | null } | null;
+}
+
 class NativeChild implements ChildHandle {
   readonly pid: number;
   readonly startedAt: number;
@@ -158,8 +164,12 @@ export class NativeSpawner implements Spawner, Disposable {
   private readonly listeners: ExitListener[] = [];
   /** Children we spawned and have not reaped yet; see NativeChild.released. */
   private readonly children = new Map<number, NativeChild>();
-  /** spawnAsync calls whose result has not reached JS yet. */
-  private inFlight = 0;
+  /**
+   * spawnAsync calls not answered yet, in the order they were made. Answers go out in that
+   * order: a spawn the pool finished early waits for those requested before it, so the engine
+   * sees (and logs) spawns in the order it issued them, as it would with serial spawns.
+   */
+  private readonly inFlight: InFlightSpawn[] = [];
   /**
    * Exits reaped while spawns were in flight, of pids not known yet: each may be a child whose
    * spawnAsync result is still on its way (a child can exit, and be reaped, before the pool's
@@ -204,6 +214,7 @@ export class NativeSpawner implements Spawner, Disposable {
   /** The addon's spawnAsync: the child is created on a libuv pool thread while JS goes on. */
   spawnAsync(req: SpawnRequest, done: (outcome: SpawnOutcome) => void): void {
     if (this.closed) throw new FleetError('INTERNAL', 'spawn on a closed NativeSpawner');
+    const spawn: InFlightSpawn = { done, answer: null };
     native.spawnAsync(
       req.file,
       req.argv,
@@ -214,9 +225,12 @@ export class NativeSpawner implements Spawner, Disposable {
       req.user?.gid ?? -1,
       req.user?.groups ?? null,
       req.redirectStderr,
-      (err, result) => this.settle(err, result, done),
+      (err, result) => {
+        spawn.answer = { err, result };
+        this.answerInOrder();
+      },
     );
-    this.inFlight += 1;
+    this.inFlight.push(spawn); // after the call: an argument error queues nothing
   }
 
   onExit(listener: ExitListener): () => void {
@@ -251,12 +265,19 @@ export class NativeSpawner implements Spawner, Disposable {
     return child;
   }
 
+  /** Answers every spawn at the head of the queue whose result has arrived. */
+  private answerInOrder(): void {
+    for (let head = this.inFlight[0]; head?.answer; head = this.inFlight[0]) {
+      this.inFlight.shift();
+      this.settle(head.answer.err, head.answer.result, head.done);
+    }
+  }
+
   /**
-   * A spawnAsync result reached JS: `done` first, then the child's exit if it was reaped
-   * meanwhile, then, once nothing is in flight, the parked exits nobody claimed.
+   * Answers one spawnAsync: `done` first, then the child's exit if it was reaped meanwhile,
+   * then, once nothing is in flight, the parked exits nobody claimed.
    */
   private settle(err: Error | null, result: NativeSpawnResult | null, done: (outcome: SpawnOutcome) => void): void {
-    this.inFlight -= 1;
     const outcome: SpawnOutcome = result
       ? { ok: true, child: this.adopt(result) }
       : { ok: false, error: spawnError(err) as FleetError };
@@ -273,7 +294,7 @@ export class NativeSpawner implements Spawner, Disposable {
         this.exited(outcome.child.pid, status);
       }
     }
-    if (this.inFlight === 0 && this.parked.size > 0) {
+    if (this.inFlight.length === 0 && this.parked.size > 0) {
       const unclaimed = [...this.parked];
       this.parked.clear();
       for (const [pid, status] of unclaimed) this.exited(pid, status);
@@ -292,7 +313,7 @@ export class NativeSpawner implements Spawner, Disposable {
         signal === null
           ? { code: code ?? 0, signal: null, coreDumped: false }
           : { code: null, signal: signalName(signal), coreDumped };
-      if (!this.children.has(pid) && this.inFlight > 0) this.parked.set(pid, status);
+      if (!this.children.has(pid) && this.inFlight.length > 0) this.parked.set(pid, status);
       else this.exited(pid, status);
     }
   }

@@ -67,9 +67,9 @@ export interface Spawner {
   spawn(req: SpawnRequest): ChildHandle;
   /**
    * Spawns off the JS thread and returns at once; `done` is called exactly once, later, with the
-   * child or the error. Several spawns may be in flight and may complete in any order. The
-   * child's exit is never reported to onExit listeners before `done` has returned, even when it
-   * exits first. Throws only for a request that could never be spawned (a closed spawner, a
+   * child or the error. Several spawns may be in flight at once; their `done`s are called in the
+   * order the spawns were requested. The child's exit is never reported to onExit listeners
+   * before `done` has returned, even when it exits first. Throws only for a request that could never be spawned (a closed spawner, a
    * malformed argument).
    */
   spawnAsync(req: SpawnRequest, done: (outcome: SpawnOutcome) => void): void;
