@@ -137,6 +137,16 @@ test('history shows the transitions and the exit status after a crash', async ()
   assert.ok(json.entries.some((e) => e.kind === 'action' && e.action === 'start'), 'operator actions are in the history');
 });
 
+test('without a command, the cluster shell runs status, then the lines it reads', async () => {
+  const r = await runFleetctl(['--controller', controller.address, '--insecure', '--host', 'beta'], {}, 20_000, 'hosts beta\nstatus talker\nquit\n');
+  assert.equal(r.code, 0, r.stderr);
+  const screens = r.stdout.split('fleet> ');
+  assert.equal(screens.length, 4, r.stdout);
+  assert.match(screens[0]!, /^beta\/crash\s+(STOPPED|EXITED)\s.*\nbeta\/sleeper\s+RUNNING\s.*\nbeta\/talker\s+RUNNING\s/);
+  assert.match(screens[1]!, /^NAME\s+STATE.*\nbeta\s+connected\s/);
+  assert.match(screens[2]!, /^beta\/talker\s+RUNNING\s+pid \d+/);
+});
+
 test('reread and update act on the hosts in scope, each line with its host in front', async () => {
   const conf = join(tmp.path, 'alpha', 'supervisord.conf');
   writeFileSync(conf, `${readFileSync(conf, 'utf8')}[program:extra]\ncommand = sleep 1000\nstartsecs = 0\n`);
@@ -163,7 +173,7 @@ test('a stopped agent shows as disconnected; commands to it fail fast with its e
 
   const status = await ctl('status', '-A', 'sleeper');
   // The last known state is what the agent sent before it went (RUNNING, or STOPPING as it shut down).
-  assert.match(status.stdout, /^beta\/sleeper\s+(RUNNING|STOPPING)\s.*\[last known; host disconnected, last seen (just now|\d+s ago)\]$/m);
+  assert.match(status.stdout, /^beta\/sleeper\s+(RUNNING|STOPPING)\s.*\[last known; host disconnected, last seen (just now|\d+s ago)\]$/m, status.stderr);
   assert.match(status.stderr, /^beta: WARNING \(host disconnected, last seen /m);
   assert.equal(status.code, 4);
 

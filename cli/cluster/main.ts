@@ -1,12 +1,11 @@
 /**
  * fleetctl in cluster mode (--controller or FLEET_CONTROLLER): one command given on the command
  * line, or a shell that starts with `status`, both run by the ClusterRunner. Ctrl-C ends a
- * following command (logs -f, events, status --watch) cleanly; anything else is cut short.
+ * following command (logs -f, events, status --watch) cleanly; anything else is cut short. A
+ * one-shot command loads neither the shell nor node:readline.
  */
 import { processWriter } from '../io.js';
 import type { ClusterOptions, CtlOptions } from '../options.js';
-import { Shell } from '../shell.js';
-import { Terminal } from '../terminal.js';
 import { ClusterRunner } from './cluster-runner.js';
 import { ClusterSession } from './cluster-session.js';
 
@@ -17,7 +16,6 @@ export async function runCluster(options: CtlOptions, cluster: ClusterOptions): 
   const session = new ClusterSession({ ...cluster, output: options.output });
   const runner = new ClusterRunner(session, processWriter, { tty: process.stdout.isTTY === true });
   let onInterrupt = (): void => {};
-  const terminal = new Terminal({ historyFile: options.historyFile, onInterrupt: () => onInterrupt() });
   process.on('SIGINT', () => onInterrupt());
   try {
     if (options.args.length > 0) {
@@ -26,11 +24,16 @@ export async function runCluster(options: CtlOptions, cluster: ClusterOptions): 
       };
       return (await runner.runWords(options.args)).code;
     }
-    const shell = new Shell(runner, terminal, `${options.prompt}> `);
-    onInterrupt = () => shell.interrupt();
-    return await shell.run();
+    const [{ Shell }, { Terminal }] = await Promise.all([import('../shell.js'), import('../terminal.js')]);
+    const terminal = new Terminal({ historyFile: options.historyFile, onInterrupt: () => onInterrupt() });
+    try {
+      const shell = new Shell(runner, terminal, `${options.prompt}> `);
+      onInterrupt = () => shell.interrupt();
+      return await shell.run();
+    } finally {
+      terminal.close();
+    }
   } finally {
-    terminal.close();
     session.close();
   }
 }

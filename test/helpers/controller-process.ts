@@ -65,11 +65,15 @@ export interface RunningFleetctl {
   exited: Promise<FleetctlResult>;
 }
 
-/** Starts `fleetctl ARGS` with `env` added to this process's environment (FLEET_* of the caller are dropped). */
-export function startFleetctl(args: string[], env: Record<string, string> = {}): RunningFleetctl {
+/**
+ * Starts `fleetctl ARGS` with `env` added to this process's environment (FLEET_* of the caller
+ * are dropped); `input`, when given, is its stdin (then closed).
+ */
+export function startFleetctl(args: string[], env: Record<string, string> = {}, input?: string): RunningFleetctl {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FLEET_')));
   const started = Date.now();
-  const proc = spawn(process.execPath, [FLEETCTL, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [FLEETCTL, ...args], { env: { ...base, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== undefined) proc.stdin!.end(input);
   let stdout = '';
   let stderr = '';
   proc.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -88,8 +92,8 @@ export function startFleetctl(args: string[], env: Record<string, string> = {}):
 }
 
 /** Runs `fleetctl ARGS` to its end (killed after `timeoutMs`, which fails the caller's assertions). */
-export async function runFleetctl(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<FleetctlResult> {
-  const run = startFleetctl(args, env);
+export async function runFleetctl(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, input?: string): Promise<FleetctlResult> {
+  const run = startFleetctl(args, env, input);
   const timer = setTimeout(() => run.proc.kill('SIGKILL'), timeoutMs);
   try {
     return await run.exited;

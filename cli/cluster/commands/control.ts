@@ -10,7 +10,7 @@
 import { formatAddress } from '../../../common/address.js';
 import type { ErrorCode } from '../../../common/errors.js';
 import type { ProcessResult } from '../../../common/process-info.js';
-import type { ControlAction, ControlOutcome, HostError } from '../../client/controller-client.js';
+import type { ControlAction, ControlOutcome } from '../../client/controller-client.js';
 import { makeNamespec } from '../../names.js';
 import { exitForFault } from '../../exit-codes.js';
 import { writeJson } from '../../json.js';
@@ -82,7 +82,7 @@ async function collectJson(ctx: ClusterContext, action: ControlAction, outcomes:
   for await (const outcome of outcomes) {
     code = exitAfter(action, code, outcome);
     if (outcome.kind === 'host-error') {
-      errors.push(hostErrorJson(outcome.error as HostError));
+      errors.push(hostErrorJson(outcome.error));
       continue;
     }
     const { host, result } = outcome;
