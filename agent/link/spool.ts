@@ -25,7 +25,9 @@ import { closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSyn
 import { join } from 'node:path';
 import type { Logger } from '../logs/logger.js';
 import type { NewEvent, SpooledEvent } from './link-event.js';
-import { encodeRecord, HEADER_BYTES, MAX_PAYLOAD_BYTES, scanRecords } from './spool-record.js';
+import { RecentEvents } from './recent-events.js';
+import { decodeRecord, encodeRecord, HEADER_BYTES, MAX_PAYLOAD_BYTES, scanRecords } from './spool-record.js';
+import { Segment } from './spool-segment.js';
 
 export interface SpoolOptions {
   /** The bound on the segments' total size ([fleet] spool_max_bytes). */
@@ -34,13 +36,6 @@ export interface SpoolOptions {
   logger: Logger;
   /** Epoch ms, for the time of gap events; Date.now by default. */
   clock?: () => number;
-}
-
-interface Segment {
-  /** The seq of its first record (or of the record it will get first, when empty). */
-  readonly first: number;
-  readonly path: string;
-  bytes: number;
 }
 
 interface Pending {
@@ -84,9 +79,7 @@ export class Spool implements Disposable {
   private retryTimer: NodeJS.Timeout | null = null;
   private syncing = false;
   private failing = false;
-  private readonly recent: SpooledEvent[] = [];
-  private readonly recentSizes: number[] = [];
-  private recentBytes = 0;
+  private readonly recent = new RecentEvents(RECENT_BYTES);
   private cursor: Cursor | null = null;
   private readonly listeners = new Set<(durableSeq: number) => void>();
   private closed = false;
@@ -117,11 +110,11 @@ export class Spool implements Disposable {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const segments = readdirSync(dir)
       .filter((name) => /^\d{20}\.seg$/.test(name))
-      .map((name): Segment => ({ first: Number(name.slice(0, 20)), path: join(dir, name), bytes: statSync(join(dir, name)).size }))
+      .map((name) => new Segment(Number(name.slice(0, 20)), join(dir, name), statSync(join(dir, name)).size, false))
       .sort((a, b) => a.first - b.first);
     if (segments.length === 0) segments.push(createSegment(dir, 1));
-    const last = segments[segments.length - 1]!;
-    const lastSeq = recoverLastSegment(last, options.logger);
+    const { segment: last, lastSeq } = recoverLastSegment(segments.pop()!, options.logger);
+    segments.push(last);
     let acked = 0;
     try {
       acked = Number.parseInt(readFileSync(join(dir, ACKED_FILE), 'utf8'), 10) || 0;
@@ -179,8 +172,8 @@ export class Spool implements Disposable {
    */
   read(afterSeq: number, maxBytes = 512 * 1024): SpooledEvent[] {
     if (afterSeq >= this.durable) return [];
-    const first = this.recent[0];
-    if (first !== undefined && first.seq <= afterSeq + 1) return this.readRecent(afterSeq, maxBytes);
+    const first = this.recent.firstSeq;
+    if (first !== null && first <= afterSeq + 1) return this.recent.after(afterSeq, this.durable, maxBytes);
     return this.readDisk(afterSeq, maxBytes);
   }
 
@@ -204,7 +197,7 @@ export class Spool implements Disposable {
     }
     this.acked = seq;
     while (this.segments.length > 1 && this.segments[1]!.first - 1 <= seq) this.deleteOldest();
-    this.forgetRecentUpTo(seq);
+    this.recent.dropUpTo(seq);
     try {
       writeFileSync(join(this.dir, ACKED_FILE), `${seq}\n`, { mode: 0o600 });
     } catch (err) {
@@ -270,8 +263,13 @@ export class Spool implements Disposable {
       let j = i;
       while (j < batch.length && batch[j]!.record.length <= room) room -= batch[j++]!.record.length;
       const records = batch.slice(i, j);
+      let offset = this.active.bytes;
       this.writeAll(Buffer.concat(records.map((p) => p.record)));
-      for (const p of records) this.remember(p);
+      for (const p of records) {
+        this.active.note(p.event.seq, offset);
+        offset += p.record.length;
+        this.remember(p);
+      }
       this.written = records[records.length - 1]!.event.seq;
       i = j;
     }
@@ -339,12 +337,12 @@ export class Spool implements Disposable {
       if (last > this.acked) {
         from = Math.min(from, Math.max(segment.first, this.acked + 1));
         to = last;
-        dropped.push(...this.readSegment(segment).filter((e) => e.kind === 'gap' && e.seq > this.acked));
+        dropped.push(...this.gapsIn(segment).filter((e) => e.seq > this.acked));
       }
       this.deleteOldest();
     }
     if (to === 0) return;
-    this.forgetRecentUpTo(to);
+    this.recent.dropUpTo(to);
     let fromSeq = from;
     for (const e of dropped) if (e.kind === 'gap') fromSeq = Math.min(fromSeq, e.fromSeq);
     this.options.logger.warn(
@@ -375,38 +373,7 @@ export class Spool implements Disposable {
   }
 
   private remember(p: Pending): void {
-    this.recent.push(p.event);
-    this.recentSizes.push(p.record.length);
-    this.recentBytes += p.record.length;
-    while (this.recentBytes > RECENT_BYTES && this.recent.length > 1) this.forgetOldestRecent();
-  }
-
-  private forgetRecentUpTo(seq: number): void {
-    while (this.recent.length > 0 && this.recent[0]!.seq <= seq) this.forgetOldestRecent();
-  }
-
-  private forgetOldestRecent(): void {
-    this.recent.shift();
-    this.recentBytes -= this.recentSizes.shift()!;
-  }
-
-  private readRecent(afterSeq: number, maxBytes: number): SpooledEvent[] {
-    let lo = 0;
-    let hi = this.recent.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.recent[mid]!.seq <= afterSeq) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: SpooledEvent[] = [];
-    let bytes = 0;
-    for (let i = lo; i < this.recent.length && bytes < maxBytes; i++) {
-      const event = this.recent[i]!;
-      if (event.seq > this.durable) break;
-      out.push(event);
-      bytes += this.recentSizes[i]!;
-    }
-    return out;
+    this.recent.push(p.event, p.record.length);
   }
 
   private readDisk(afterSeq: number, maxBytes: number): SpooledEvent[] {
@@ -432,10 +399,15 @@ export class Spool implements Disposable {
         continue;
       }
       for (const record of scan.records) {
-        if (record.event.seq > this.durable) break reading;
+        if (record.seq > this.durable) break reading;
         offset += record.size;
-        if (record.event.seq <= afterSeq) continue;
-        out.push(record.event);
+        if (record.seq <= afterSeq) continue;
+        try {
+          out.push(decodeRecord(block, record));
+        } catch {
+          this.options.logger.error(`skipping seq ${record.seq} in ${segment.path}: its record is not readable`);
+          continue;
+        }
         bytes += record.size;
         if (bytes >= maxBytes) break reading;
       }
@@ -444,16 +416,21 @@ export class Spool implements Disposable {
     return out;
   }
 
-  /** The segment that would hold `afterSeq + 1`, from its start (the read skips what is older). */
+  /** The segment that would hold `afterSeq + 1`, from its index mark before it (the read skips what is older). */
   private seek(afterSeq: number): Cursor {
     let index = 0;
     for (let i = 0; i < this.segments.length; i++) if (this.segments[i]!.first <= afterSeq + 1) index = i;
-    return { segment: this.segments[index]!, offset: 0, after: afterSeq };
+    const segment = this.segments[index]!;
+    return { segment, offset: segment.startFor(afterSeq + 1), after: afterSeq };
   }
 
-  private readSegment(segment: Segment): SpooledEvent[] {
+  /** The gap events of a segment about to be dropped. */
+  private gapsIn(segment: Segment): SpooledEvent[] {
     try {
-      return scanRecords(readFileSync(segment.path), 0).records.map((r) => r.event);
+      const data = readFileSync(segment.path);
+      return scanRecords(data, 0)
+        .records.map((r) => decodeRecord(data, r))
+        .filter((e) => e.kind === 'gap');
     } catch {
       return [];
     }
@@ -464,7 +441,7 @@ function createSegment(dir: string, first: number): Segment {
   const path = join(dir, `${String(first).padStart(20, '0')}${SEGMENT_SUFFIX}`);
   closeSync(openSync(path, 'a', 0o600));
   syncDir(dir);
-  return { first, path, bytes: statSync(path).size };
+  return new Segment(first, path, statSync(path).size, true);
 }
 
 /** Makes a created or deleted name durable. */
@@ -481,9 +458,11 @@ function syncDir(dir: string): void {
  * Scans the segment that was being written, cuts off a torn tail, syncs what the previous agent
  * may have left unsynced, and returns the last seq it holds.
  */
-function recoverLastSegment(segment: Segment, logger: Logger): number {
-  const data = readFileSync(segment.path);
+function recoverLastSegment(found: Segment, logger: Logger): { segment: Segment; lastSeq: number } {
+  const data = readFileSync(found.path);
   const scan = scanRecords(data, 0);
+  const segment = new Segment(found.first, found.path, data.length, true);
+  for (const record of scan.records) segment.note(record.seq, record.offset);
   const fd = openSync(segment.path, 'r+');
   try {
     if (scan.rest > 0) {
@@ -495,7 +474,7 @@ function recoverLastSegment(segment: Segment, logger: Logger): number {
   } finally {
     closeSync(fd);
   }
-  return scan.records.at(-1)?.event.seq ?? segment.first - 1;
+  return { segment, lastSeq: scan.records.at(-1)?.seq ?? segment.first - 1 };
 }
 
 function readBlock(path: string, position: number, length: number): Buffer {
