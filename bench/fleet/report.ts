@@ -144,7 +144,7 @@ export function renderTable(meta: Meta, reports: ScenarioReport[]): string {
     const widths = header.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
     for (const [i, row] of rows.entries()) {
       lines.push(`  ${row.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join('  ').trimEnd()}`);
-      if (i === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+      if (i === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`.trimEnd());
     }
     for (const n of r.notes) lines.push(`  note: ${n}`);
     for (const e of r.errors) lines.push(`  ERROR: ${e.split('\n').join('\n    ')}`);

@@ -62,6 +62,132 @@ export async function fleetctlProblem(address: string, expected: number): Promis
   }
 }
 
+interface Phase {
+  ctl: RunningControllerDaemon;
+  sims: SimFleet;
+  client: FleetClient;
+  o: ScaleOptions;
+  /** Processes in the fleet. */
+  total: number;
+  add(f: Figure): void;
+  report: ScenarioReport;
+  step(m: string): void;
+}
+
+/** `fleetctl status -A` as a script runs it, and the ListProcesses call alone from a warm client. */
+async function statusPhase({ ctl, client, o, total, add, report, step }: Phase): Promise<void> {
+  const problem = await fleetctlProblem(ctl.address, total);
+  if (problem) report.notes.push(`fleetctl cluster mode not usable, so the status row times the ListProcesses call from a warm grpc-js client instead: ${problem}`);
+  const cli: number[] = [];
+  const rpc: number[] = [];
+  for (let rep = 1; rep <= o.statusReps; rep++) {
+    if (!problem) {
+      const r = await fleetctlStatusAll(ctl.address);
+      const running = runningLines(r.stdout);
+      if (r.code !== 0 || running !== total) throw new Error(`fleetctl status -A exited ${r.code} with ${running} of ${total} RUNNING lines: ${r.stderr.slice(0, 300)}`);
+      cli.push(r.ms);
+    }
+    const t = performance.now();
+    const listing = await client.listAll();
+    rpc.push(performance.now() - t);
+    if (listing.processes.length !== total) throw new Error(`ListProcesses returned ${listing.processes.length} of ${total} processes`);
+  }
+  step(`status -A x${o.statusReps}: fleetctl p50 ${problem ? '-' : stat(cli, 'p50')!.value.toFixed(0)} ms, ListProcesses p50 ${stat(rpc, 'p50')!.value.toFixed(0)} ms`);
+  const target = { op: '<=' as const, value: TARGETS.statusP50Ms, text: `≤ ${TARGETS.statusP50Ms} ms` };
+  if (!problem) add(figure({ key: 'status_ms', label: `fleetctl status -A (${total.toLocaleString('en-US')} lines), wall ms p50`, fleet: stat(cli, 'p50'), target }));
+  add(figure({ key: 'list_processes_ms', label: 'ListProcesses, all hosts, from a warm client, ms p50', fleet: stat(rpc, 'p50'), target: problem ? target : undefined }));
+}
+
+/**
+ * Fleet-wide restarts: the Control call to its last result, when the command reached the last
+ * host, and until every transition it caused is stored. A rep with failures is reported and
+ * left out of the figures.
+ */
+async function restartPhase({ sims, client, o, total, add, report, step }: Phase): Promise<void> {
+  const restart: number[] = [];
+  const reached: number[] = [];
+  const stored: number[] = [];
+  for (let rep = 1; rep <= o.restartReps; rep++) {
+    const t = wallMs();
+    const out = await client.control('restart', true);
+    const settled = await sims.settle(300_000);
+    const lastCommand = Math.max(...(await sims.stats()).hosts.map((h) => h.lastCommandAt));
+    if (out.succeeded !== total || out.hostErrors > 0) {
+      report.errors.push(`restart ${rep}: ${out.succeeded} of ${total} succeeded, ${out.hostErrors} host errors, after ${out.ms.toFixed(0)} ms; first failures:\n${out.failures.join('\n')}`);
+      step(`restart ${rep}/${o.restartReps}: FAILED: ${out.succeeded} of ${total} succeeded, ${out.hostErrors} host errors`);
+      continue;
+    }
+    restart.push(out.ms);
+    reached.push(lastCommand - t);
+    stored.push(settled.doneAt - t);
+    step(
+      `restart ${rep}/${o.restartReps}: the command reached every host after ${(lastCommand - t).toFixed(0)} ms, ` +
+        `${out.results} results in ${out.ms.toFixed(0)} ms, its transitions stored after ${(settled.doneAt - t).toFixed(0)} ms`,
+    );
+  }
+  add(
+    figure({
+      key: 'restart_ms',
+      label: `restart all on ${o.hosts} hosts: Control call to last of ${total.toLocaleString('en-US')} results, ms`,
+      fleet: stat(restart, 'median'),
+      target: { op: '<=', value: TARGETS.restartMs, text: `≤ ${TARGETS.restartMs} ms` },
+    }),
+  );
+  add(figure({ key: 'restart_reached_ms', label: '  ... until the command reached the last host, ms', fleet: stat(reached, 'median') }));
+  add(figure({ key: 'restart_stored_ms', label: `  ... until its ${(total * 5).toLocaleString('en-US')} events are stored and acked, ms`, fleet: stat(stored, 'median') }));
+}
+
+/** Every host floods transitions as fast as the controller's acks let it; then the database must hold every numbered event once. */
+async function ingestPhase({ ctl, sims, o, add, report, step }: Phase): Promise<void> {
+  await sleep(500);
+  const simCpu = (): number => sims.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpu0 = cpuSeconds(ctl.daemon.pid);
+  const simCpu0 = simCpu();
+  step(`flood: ${o.hosts} hosts x ${o.floodPerHost} transitions, window ${o.window}, batch ${o.batch}`);
+  const flood = await sims.flood(o.floodPerHost, 900_000);
+  const seconds = (flood.doneAt - flood.startedAt) / 1000;
+  const cpu = cpuSeconds(ctl.daemon.pid) - cpu0;
+  const simulatorsCpu = simCpu() - simCpu0;
+  step(`flood: ${flood.events} transitions acked in ${seconds.toFixed(2)} s = ${(flood.events / seconds).toFixed(0)}/s; controller CPU ${cpu.toFixed(1)} s`);
+  add(
+    figure({
+      key: 'ingest_per_s',
+      label: `ingest: ${flood.events.toLocaleString('en-US')} transitions from ${o.hosts} hosts, stored and acked per s`,
+      fleet: stat([flood.events / seconds], 'once'),
+      target: { op: '>=', value: TARGETS.ingestPerSecond, text: `≥ ${TARGETS.ingestPerSecond.toLocaleString('en-US')}/s` },
+    }),
+  );
+  add(figure({ key: 'ingest_cpu_pct', label: '  ... controller CPU during the flood, % of one core', fleet: stat([(100 * cpu) / seconds], 'once') }));
+  add(figure({ key: 'ingest_sim_cpu_pct', label: "  ... the simulators' CPU meanwhile (same 2 cores), % of one core", fleet: stat([(100 * simulatorsCpu) / seconds], 'once') }));
+
+  const { hosts } = await sims.stats();
+  const unacked = hosts.filter((h) => h.acked !== h.seq);
+  if (unacked.length > 0) throw new Error(`${unacked.length} hosts have unacked events, e.g. ${JSON.stringify(unacked[0])}`);
+  const check = checkLoss(new Map(hosts.map((h) => [h.name, h.seq])), countStoredEvents(ctl.databasePath));
+  step(`database: ${check.stored} rows for ${check.numbered} numbered events; lost ${check.lost}, doubled ${check.doubled}`);
+  add(
+    figure({
+      key: 'lost',
+      label: `events lost (numbered ${check.numbered.toLocaleString('en-US')}, rows in SQLite ${check.stored.toLocaleString('en-US')})`,
+      fleet: stat([check.lost], 'once'),
+      target: { op: '==', value: TARGETS.lost, text: '= 0' },
+    }),
+  );
+  add(figure({ key: 'doubled', label: 'events stored twice', fleet: stat([check.doubled], 'once'), target: { op: '==', value: 0, text: '= 0' } }));
+  if (check.problems.length > 0) report.errors.push(`hosts whose rows do not match their seqs:\n${check.problems.join('\n')}`);
+}
+
+/** Runs one phase; its failure is reported and the next phase still runs. */
+async function phase(p: Phase, name: string, run: (p: Phase) => Promise<void>): Promise<void> {
+  try {
+    await run(p);
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    p.report.errors.push(`${name}: ${text}`);
+    p.step(`${name} FAILED: ${text.split('\n')[0]}`);
+  }
+}
+
 export async function runScaleScenario(ws: Workspace, o: ScaleOptions, step: (m: string) => void): Promise<ScenarioReport> {
   const total = o.hosts * o.processes;
   const report: ScenarioReport = {
@@ -94,107 +220,12 @@ export async function runScaleScenario(ws: Workspace, o: ScaleOptions, step: (m:
     const listed = wallMs();
     step(`all ${o.hosts} hosts acked in ${((up.lastUpAt - t0) / 1000).toFixed(2)} s, all listed RUNNING after ${((listed - t0) / 1000).toFixed(2)} s`);
     add(figure({ key: 'connect_s', label: `every host connected and listed, s (dials spread over ${o.jitterMs} ms)`, digits: 2, fleet: stat([(listed - t0) / 1000], 'once') }));
-    add(figure({ key: 'rss_connected_mib', label: 'controller RSS with every host connected, MiB', digits: 0, fleet: stat([memoryMiB(ctl.daemon.pid)?.rss ?? NaN], 'once') }));
+    add(figure({ key: 'rss_connected_mib', label: 'controller RSS with every host connected, MiB', fleet: stat([memoryMiB(ctl.daemon.pid)?.rss ?? NaN], 'once') }));
 
-    // status -A: the CLI as a script runs it, and the call alone from a warm client.
-    const problem = await fleetctlProblem(ctl.address, total);
-    if (problem) report.notes.push(`fleetctl cluster mode not usable, so the status row times the ListProcesses call from a warm grpc-js client instead: ${problem}`);
-    const cli: number[] = [];
-    const rpc: number[] = [];
-    for (let rep = 1; rep <= o.statusReps; rep++) {
-      if (!problem) {
-        const r = await fleetctlStatusAll(ctl.address);
-        const running = runningLines(r.stdout);
-        if (r.code !== 0 || running !== total) throw new Error(`fleetctl status -A exited ${r.code} with ${running} of ${total} RUNNING lines: ${r.stderr.slice(0, 300)}`);
-        cli.push(r.ms);
-      }
-      const t = performance.now();
-      const listing = await client.listAll();
-      rpc.push(performance.now() - t);
-      if (listing.processes.length !== total) throw new Error(`ListProcesses returned ${listing.processes.length} of ${total} processes`);
-    }
-    step(`status -A x${o.statusReps}: fleetctl p50 ${problem ? '-' : stat(cli, 'p50')!.value.toFixed(0)} ms, ListProcesses p50 ${stat(rpc, 'p50')!.value.toFixed(0)} ms`);
-    const statusTarget = { op: '<=' as const, value: TARGETS.statusP50Ms, text: `≤ ${TARGETS.statusP50Ms} ms` };
-    if (!problem) add(figure({ key: 'status_ms', label: `fleetctl status -A (${total.toLocaleString('en-US')} lines), wall ms p50`, fleet: stat(cli, 'p50'), target: statusTarget }));
-    add(
-      figure({
-        key: 'list_processes_ms',
-        label: 'ListProcesses, all hosts, from a warm client, ms p50',
-        fleet: stat(rpc, 'p50'),
-        target: problem ? statusTarget : undefined,
-      }),
-    );
-
-    // Fleet-wide restart: the Control call to its last result, then until every transition it caused is stored.
-    const restart: number[] = [];
-    const reached: number[] = [];
-    const stored: number[] = [];
-    for (let rep = 1; rep <= o.restartReps; rep++) {
-      const t = wallMs();
-      const out = await client.control('restart', true);
-      if (out.succeeded !== total || out.hostErrors > 0) {
-        throw new Error(`restart of all: ${out.succeeded} of ${total} succeeded, ${out.hostErrors} host errors; first failures:\n${out.failures.join('\n')}`);
-      }
-      const settled = await sims.settle(300_000);
-      const lastCommand = Math.max(...(await sims.stats()).hosts.map((h) => h.lastCommandAt));
-      restart.push(out.ms);
-      reached.push(lastCommand - t);
-      stored.push(settled.doneAt - t);
-      step(
-        `restart ${rep}/${o.restartReps}: the command reached every host after ${(lastCommand - t).toFixed(0)} ms, ` +
-          `${out.results} results in ${out.ms.toFixed(0)} ms, its transitions stored after ${(settled.doneAt - t).toFixed(0)} ms`,
-      );
-    }
-    add(
-      figure({
-        key: 'restart_ms',
-        label: `restart all on ${o.hosts} hosts: Control call to last of ${total.toLocaleString('en-US')} results, ms`,
-        fleet: stat(restart, 'median'),
-        target: { op: '<=', value: TARGETS.restartMs, text: `≤ ${TARGETS.restartMs} ms` },
-      }),
-    );
-    add(figure({ key: 'restart_reached_ms', label: '  ... until the command reached the last host, ms', fleet: stat(reached, 'median') }));
-    add(figure({ key: 'restart_stored_ms', label: `  ... until its ${(total * 5).toLocaleString('en-US')} events are stored and acked, ms`, fleet: stat(stored, 'median') }));
-
-    // Ingest: every host floods transitions as fast as the controller's acks let it.
-    await sleep(500);
-    const cpu0 = cpuSeconds(ctl.daemon.pid);
-    const simCpu = (): number => sims!.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const simCpu0 = simCpu();
-    step(`flood: ${o.hosts} hosts x ${o.floodPerHost} transitions, window ${o.window}, batch ${o.batch}`);
-    const flood = await sims.flood(o.floodPerHost, 900_000);
-    const seconds = (flood.doneAt - flood.startedAt) / 1000;
-    const cpu = cpuSeconds(ctl.daemon.pid) - cpu0;
-    const simulatorsCpu = simCpu() - simCpu0;
-    step(`flood: ${flood.events} transitions acked in ${seconds.toFixed(2)} s = ${(flood.events / seconds).toFixed(0)}/s; controller CPU ${cpu.toFixed(1)} s`);
-    add(
-      figure({
-        key: 'ingest_per_s',
-        label: `ingest: ${flood.events.toLocaleString('en-US')} transitions from ${o.hosts} hosts, stored and acked per s`,
-        fleet: stat([flood.events / seconds], 'once'),
-        target: { op: '>=', value: TARGETS.ingestPerSecond, text: `≥ ${TARGETS.ingestPerSecond.toLocaleString('en-US')}/s` },
-      }),
-    );
-    add(figure({ key: 'ingest_cpu_pct', label: '  ... controller CPU during the flood, % of one core', fleet: stat([(100 * cpu) / seconds], 'once') }));
-    add(figure({ key: 'ingest_sim_cpu_pct', label: '  ... the simulators\' CPU meanwhile (same 2 cores), % of one core', fleet: stat([(100 * simulatorsCpu) / seconds], 'once') }));
-
-    const hosts = (await sims.stats()).hosts;
-    const unacked = hosts.filter((h) => h.acked !== h.seq);
-    if (unacked.length > 0) throw new Error(`${unacked.length} hosts have unacked events, e.g. ${JSON.stringify(unacked[0])}`);
-    const check = checkLoss(new Map(hosts.map((h) => [h.name, h.seq])), countStoredEvents(ctl.databasePath));
-    step(`database: ${check.stored} rows for ${check.numbered} numbered events; lost ${check.lost}, doubled ${check.doubled}`);
-    add(
-      figure({
-        key: 'lost',
-        label: `events lost (numbered ${check.numbered.toLocaleString('en-US')}, rows in SQLite ${check.stored.toLocaleString('en-US')})`,
-        fleet: stat([check.lost], 'once'),
-        target: { op: '==', value: TARGETS.lost, text: '= 0' },
-      }),
-    );
-    add(figure({ key: 'doubled', label: 'events stored twice', fleet: stat([check.doubled], 'once'), target: { op: '==', value: 0, text: '= 0' } }));
-    if (check.problems.length > 0) report.errors.push(`hosts whose rows do not match their seqs:\n${check.problems.join('\n')}`);
-    const reconnects = hosts.reduce((n, h) => n + h.sessions - 1, 0);
-    if (reconnects > 0) report.notes.push(`${reconnects} reconnects during the run (e.g. ${hosts.find((h) => h.sessions > 1)?.lastError})`);
+    const p: Phase = { ctl, sims, client, o, total, add, report, step };
+    await phase(p, 'status', statusPhase);
+    await phase(p, 'restart', restartPhase);
+    await phase(p, 'ingest', ingestPhase);
 
     const mem = memoryMiB(ctl.daemon.pid);
     add(
@@ -206,6 +237,13 @@ export async function runScaleScenario(ws: Workspace, o: ScaleOptions, step: (m:
       }),
     );
     add(figure({ key: 'rss_end_mib', label: 'controller RSS at the end, MiB', fleet: stat([mem?.rss ?? NaN], 'once') }));
+    const stats = await sims.stats();
+    add(figure({ key: 'sim_loop_delay_ms', label: "simulators' longest event-loop stall, ms (high: the bench itself was starved)", fleet: stat([stats.maxLoopDelayMs], 'once') }));
+    const reconnected = stats.hosts.filter((h) => h.sessions > 1);
+    if (reconnected.length > 0) {
+      const example = reconnected[0]!;
+      report.notes.push(`${reconnected.length} hosts had to reconnect during the run (e.g. ${example.name}, ${example.sessions} sessions, last: ${example.lastError}); see simulator-N.err with --keep-temp`);
+    }
   } catch (err) {
     report.errors.push(err instanceof Error ? err.message : String(err));
     step(`FAILED: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
