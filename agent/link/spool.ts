@@ -382,6 +382,8 @@ export class Spool implements Disposable {
     let bytes = 0;
     let index = this.segments.indexOf(start.segment);
     let offset = start.offset;
+    // A little more than asked for, so a short read costs a short read; doubled for a record that does not fit.
+    let blockBytes = Math.min(READ_BLOCK_BYTES, Math.max(64 * 1024, Math.ceil(maxBytes * 1.25)));
     reading: while (bytes < maxBytes) {
       const segment = this.segments[index]!;
       if (offset >= segment.bytes) {
@@ -390,8 +392,12 @@ export class Spool implements Disposable {
         offset = 0;
         continue;
       }
-      const block = readBlock(segment.path, offset, Math.min(READ_BLOCK_BYTES, segment.bytes - offset));
+      const block = readBlock(segment.path, offset, Math.min(blockBytes, segment.bytes - offset));
       const scan = scanRecords(block, 0, { partialOk: true });
+      if (scan.records.length === 0 && scan.problem === '' && blockBytes < READ_BLOCK_BYTES && block.length < segment.bytes - offset) {
+        blockBytes = READ_BLOCK_BYTES; // one record larger than the block
+        continue;
+      }
       if (scan.records.length === 0) {
         // Damage inside a segment that was complete when written: skip the rest of it.
         this.options.logger.error(`skipping the rest of ${segment.path} from byte ${offset}: ${scan.problem || 'an unreadable record'}`);
