@@ -251,6 +251,7 @@ test('help lists the cluster commands; help CMD has examples; local-only command
     const help = await runCluster(fake, ['help', name]);
     assert.match(help.stdout, /\nExamples:\n  fleetctl /, name);
   }
+  assert.match((await runCluster(fake, ['help', 'json'])).stdout, /^fleetctl -o json in cluster mode: every command takes it/);
   const tail = await runCluster(fake, ['tail', '-f', 'x']);
   assert.equal(tail.code, 2);
   assert.match(tail.stderr, /^Error: tail acts on one local agent, not through the controller\. In cluster mode, use logs ADDR \[-f\] \[--stderr\]\./);
