@@ -96,7 +96,7 @@ export class LinkSession {
     try {
       this.hello();
       this.helloTimer = setTimeout(() => this.end('no HelloAck from the controller in time'), HELLO_TIMEOUT_MS);
-      for await (const message of stream.messages() as AsyncIterable<ConnectResponse>) {
+      for await (const message of stream.messages()) {
         if (this.ended.signal.aborted) break;
         this.lastHeard = Date.now();
         this.handle(message);
