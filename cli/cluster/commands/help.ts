@@ -41,7 +41,10 @@ fleetctl status -A -o json | jq -r '.processes[] | select(.state != "RUNNING") |
 `;
 
 /** `help` in cluster mode: the commands with one line each, or one command's text with examples. */
-export function clusterHelp(commands: () => Promise<readonly ClusterCommand[]>): ClusterCommand {
+export function clusterHelp(
+  commands: () => Promise<readonly ClusterCommand[]>,
+  find: (name: string) => Promise<ClusterCommand | undefined>,
+): ClusterCommand {
   return {
     name: 'help',
     synopsis: '',
@@ -58,13 +61,15 @@ export function clusterHelp(commands: () => Promise<readonly ClusterCommand[]>):
         line(ctx, ADDRESS_HELP);
         return Exit.SUCCESS;
       }
-      const all = await commands();
       if (topic !== undefined) {
-        const command = all.find((c) => c.name === topic && c.help !== '');
+        // One command's module only: `help status` need not load the others.
+        const found = await find(topic);
+        const command = found?.help ? found : undefined;
         if (command) ctx.io.out(command.help);
         else note(ctx, `*** No help on ${topic}`);
         return command ? Exit.SUCCESS : Exit.INVALID_ARGS;
       }
+      const all = await commands();
       const scope = ctx.session.scopeFor({});
       const shown = all.filter((c) => c.synopsis !== '');
       const width = Math.max(...shown.map((c) => c.synopsis.length)) + 3;

@@ -19,7 +19,7 @@ const LOADERS: ReadonlyMap<string, () => Promise<ClusterCommand>> = new Map([
   ['quit', async () => (await import('./quit.js')).quit],
   ['exit', async () => (await import('./quit.js')).exit],
   ['EOF', async () => (await import('./quit.js')).eof],
-  ['help', async () => (await import('./help.js')).clusterHelp(allClusterCommands)],
+  ['help', async () => (await import('./help.js')).clusterHelp(allClusterCommands, findClusterCommand)],
 ]);
 
 export async function findClusterCommand(name: string): Promise<ClusterCommand | undefined> {
