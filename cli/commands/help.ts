@@ -10,7 +10,11 @@ const HEADER = 'default commands (type help <topic>):';
  * that fit 79 characters); `help <command>` prints the command's text. `help json` is fleetctl's
  * own topic (not listed, so the listing stays supervisorctl's).
  */
-export function helpCommand(commands: () => Promise<readonly Command[]>): Command {
+export function helpCommand(commands: {
+  /** The names to list (those with a help text). */
+  listed(): readonly string[];
+  find(name: string): Promise<Command | undefined>;
+}): Command {
   return {
     name: 'help',
     help: '',
@@ -22,10 +26,7 @@ export function helpCommand(commands: () => Promise<readonly Command[]>): Comman
         return Exit.SUCCESS;
       }
       if (topic === '') {
-        const names = (await commands())
-          .filter((c) => c.help !== '')
-          .map((c) => c.name)
-          .sort();
+        const names = [...commands.listed()].sort();
         ctx.io.out(`\n${HEADER}\n${'='.repeat(HEADER.length)}\n${columnize(names, 79)}\n`);
         return Exit.SUCCESS;
       }
@@ -33,8 +34,8 @@ export function helpCommand(commands: () => Promise<readonly Command[]>): Comman
         ctx.io.out(JSON_HELP);
         return Exit.SUCCESS;
       }
-      const command = (await commands()).find((c) => c.name === topic && c.help !== '');
-      if (command) ctx.io.out(command.help);
+      const command = await commands.find(topic);
+      if (command && command.help !== '') ctx.io.out(command.help);
       else say(ctx, `*** No help on ${topic}`);
       return Exit.SUCCESS;
     },
