@@ -430,24 +430,3 @@ test('spawnAsync answers in the order the spawns were requested, whichever finis
   );
   assert.deepEqual(answered, requests.map(({ i }) => i));
 });
-
-test('a request the addon refuses is answered later with INTERNAL, and the spawns behind it go on', async () => {
-  let answeredDuringCall = false;
-  let calling = true;
-  const refused = new Promise<SpawnOutcome>((resolve) => {
-    spawner.spawnAsync(
-      { file: '/bin/true', argv: ['true', 'a\0b'], env: {}, cwd: null, umask: null, user: null, redirectStderr: true },
-      (outcome) => {
-        answeredDuringCall = calling;
-        resolve(outcome);
-      },
-    );
-  });
-  calling = false;
-  const next = spawnAsync('/bin/true', ['true']);
-  const outcome = await refused;
-  assert.equal(answeredDuringCall, false);
-  assert.ok(!outcome.ok && isFleetError(outcome.error, 'INTERNAL'));
-  assert.match(outcome.error.message, /must not contain NUL bytes/);
-  assert.ok((await next).ok);
-});

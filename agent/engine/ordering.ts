@@ -38,9 +38,8 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * How the work `step` starts for an item (a spawn) is followed: items of one key may overlap,
- * a change of key waits for all the work started before it, and at most `batch` items are ever
- * in flight.
+ * Keeps runs of items apart: the work `step` started for items of one key (a spawn) is complete
+ * before `step` runs for the first item of the next key. Items of one key may overlap.
  */
 export interface Waves<T> {
   key(item: T): string;
@@ -49,26 +48,26 @@ export interface Waves<T> {
 }
 
 /**
- * Runs `step` over `items` in order, never holding the event loop for long: after every `batch`
- * steps that did real work (returned true) it yields to the event loop. With `waves` it instead
- * keeps at most `batch` items' work in flight (waiting for the oldest to settle before the next
- * step, which yields too) and waits for all of it at every change of key. A thousand spawns
- * thus never queue at once: their requests would all be alive together, and V8 keeps the heap
- * it grew for them.
+ * Runs `step` over `items` in order, yielding to the event loop after every `batch` steps that
+ * did real work (returned true), so a long run of spawns never holds the loop for long. With
+ * `waves`, waits at every change of key for the work of the previous run of items.
  */
 export async function paced<T>(items: readonly T[], batch: number, step: (item: T) => boolean, waves?: Waves<T>): Promise<void> {
   let done = 0;
   let key: string | undefined;
-  const inFlight: T[] = [];
+  let wave: T[] = [];
   for (const item of items) {
     if (waves) {
       const next = waves.key(item);
-      if (next !== key && inFlight.length > 0) await Promise.all(inFlight.splice(0).map((w) => waves.settled(w)));
-      else if (inFlight.length >= batch) await waves.settled(inFlight.shift()!);
-      key = next;
+      if (next !== key) {
+        if (wave.length > 0) await Promise.all(wave.map((w) => waves.settled(w)));
+        wave = [];
+        key = next;
+      }
     }
     if (!step(item)) continue;
-    if (waves) inFlight.push(item);
-    else if (++done % batch === 0) await yieldToEventLoop();
+    if (waves) wave.push(item);
+    done += 1;
+    if (done % batch === 0) await yieldToEventLoop();
   }
 }

@@ -17,11 +17,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -553,6 +555,9 @@ static napi_value js_spawn(napi_env env, napi_callback_info info)
   return obj;
 }
 
+/* spawnAsync jobs queued or running, in every Node environment of the process. */
+static atomic_int jobs_outstanding;
+
 /* One spawnAsync call: its arguments, its result, and the JS callback to hand the result to. */
 struct spawn_job {
   struct spawn_args args;
@@ -597,6 +602,9 @@ static void spawn_job_complete(napi_env env, napi_status status, void *data)
   }
   close_result_fds(r);
   free_spawn_job(env, job);
+  /* A bulk start queues a job per process, each with its own copy of argv and the environment
+   * (about 2 KiB): once the last is done, give that memory back instead of keeping it as RSS. */
+  if (atomic_fetch_sub(&jobs_outstanding, 1) == 1) malloc_trim(0);
 }
 
 /*
@@ -626,6 +634,7 @@ static napi_value js_spawn_async(napi_env env, napi_callback_info info)
     free_spawn_job(env, job);
     return NULL;
   }
+  atomic_fetch_add(&jobs_outstanding, 1);
   napi_value undefined;
   return napi_get_undefined(env, &undefined) == napi_ok ? undefined : NULL;
 }

@@ -14,7 +14,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { FleetError, isFleetError } from '../../common/errors.js';
+import { FleetError } from '../../common/errors.js';
 import type { SignalName } from '../config/types.js';
 import { native, type NativeSpawnResult } from '../native/addon.js';
 import type { ChildHandle, ExitStatus, SpawnOutcome, SpawnRequest, Spawner } from './spawner.js';
@@ -57,22 +57,12 @@ function spawnError(err: unknown): unknown {
   return errnoCode(err) ? new FleetError('SPAWN_ERROR', (err as Error).message, { cause: err }) : err;
 }
 
-/** spawnError for an answer, which must be a FleetError: an argument error becomes INTERNAL. */
-function spawnFailure(err: unknown): FleetError {
-  const error = spawnError(err);
-  return isFleetError(error) ? error : new FleetError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: err });
-}
-
 function envp(env: Record<string, string>): string[] {
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
-/** Spawns handed to the addon at a time: the size of libuv's default thread pool. */
-const POOL_SPAWNS = 4;
-
 /** One spawnAsync call, and the addon's answer once it has arrived. */
 interface InFlightSpawn {
-  req: SpawnRequest;
   done: (outcome: SpawnOutcome) => void;
   answer: { err: Error | null; result: NativeSpawnResult | null } | null;
 }
@@ -180,10 +170,6 @@ export class NativeSpawner implements Spawner, Disposable {
    * sees (and logs) spawns in the order it issued them, as it would with serial spawns.
    */
   private readonly inFlight: InFlightSpawn[] = [];
-  /** The part of inFlight not handed to the addon yet, in order. */
-  private readonly waiting: InFlightSpawn[] = [];
-  /** Spawns handed to the addon and not answered by it yet (at most POOL_SPAWNS). */
-  private running = 0;
   /**
    * Exits reaped while spawns were in flight, of pids not known yet: each may be a child whose
    * spawnAsync result is still on its way (a child can exit, and be reaped, before the pool's
@@ -225,51 +211,26 @@ export class NativeSpawner implements Spawner, Disposable {
     return this.adopt(result);
   }
 
-  /**
-   * The addon's spawnAsync: the child is created on a libuv pool thread while JS goes on. At
-   * most POOL_SPAWNS are with the addon at a time; the rest wait here as requests, so a bulk
-   * start neither holds a thousand copies of argv and environment in native memory nor keeps
-   * the libuv pool (fs, dns, crypto) busy for its whole length.
-   */
+  /** The addon's spawnAsync: the child is created on a libuv pool thread while JS goes on. */
   spawnAsync(req: SpawnRequest, done: (outcome: SpawnOutcome) => void): void {
     if (this.closed) throw new FleetError('INTERNAL', 'spawn on a closed NativeSpawner');
-    const spawn: InFlightSpawn = { req, done, answer: null };
-    this.inFlight.push(spawn);
-    this.waiting.push(spawn);
-    this.issue();
-  }
-
-  /** Hands waiting spawns to the addon while fewer than POOL_SPAWNS are there. */
-  private issue(): void {
-    while (this.running < POOL_SPAWNS && this.waiting.length > 0) {
-      const spawn = this.waiting.shift()!;
-      const { req } = spawn;
-      try {
-        native.spawnAsync(
-          req.file,
-          req.argv,
-          envp(req.env),
-          req.cwd,
-          req.umask ?? -1,
-          req.user?.uid ?? -1,
-          req.user?.gid ?? -1,
-          req.user?.groups ?? null,
-          req.redirectStderr,
-          (err, result) => {
-            this.running -= 1;
-            spawn.answer = { err, result };
-            this.issue();
-            this.answerInOrder();
-          },
-        );
-        this.running += 1;
-      } catch (err) {
-        // An argument the addon refuses (a NUL byte in argv...): that spawn fails, the rest go
-        // on. Answered on a later turn, as every spawnAsync is.
-        spawn.answer = { err: err as Error, result: null };
-        setImmediate(() => this.answerInOrder());
-      }
-    }
+    const spawn: InFlightSpawn = { done, answer: null };
+    native.spawnAsync(
+      req.file,
+      req.argv,
+      envp(req.env),
+      req.cwd,
+      req.umask ?? -1,
+      req.user?.uid ?? -1,
+      req.user?.gid ?? -1,
+      req.user?.groups ?? null,
+      req.redirectStderr,
+      (err, result) => {
+        spawn.answer = { err, result };
+        this.answerInOrder();
+      },
+    );
+    this.inFlight.push(spawn); // after the call: an argument error queues nothing
   }
 
   onExit(listener: ExitListener): () => void {
@@ -319,7 +280,7 @@ export class NativeSpawner implements Spawner, Disposable {
   private settle(err: Error | null, result: NativeSpawnResult | null, done: (outcome: SpawnOutcome) => void): void {
     const outcome: SpawnOutcome = result
       ? { ok: true, child: this.adopt(result) }
-      : { ok: false, error: spawnFailure(err) };
+      : { ok: false, error: spawnError(err) as FleetError };
     try {
       done(outcome);
     } catch (error) {

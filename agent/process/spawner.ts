@@ -69,9 +69,8 @@ export interface Spawner {
    * Spawns off the JS thread and returns at once; `done` is called exactly once, later, with the
    * child or the error. Several spawns may be in flight at once; their `done`s are called in the
    * order the spawns were requested. The child's exit is never reported to onExit listeners
-   * before `done` has returned, even when it exits first. Throws only on a closed spawner; a
-   * request the OS or the addon refuses is answered with the error (SPAWN_ERROR for the OS's
-   * refusals).
+   * before `done` has returned, even when it exits first. Throws only for a request that could never be spawned (a closed spawner, a
+   * malformed argument).
    */
   spawnAsync(req: SpawnRequest, done: (outcome: SpawnOutcome) => void): void;
   /** Called once per reaped child, when Node sees SIGCHLD; never on a polling tick. */
