@@ -40,7 +40,7 @@ after(async () => {
 test('simulated hosts answer a fleet-wide restart per process, and every event they numbered is stored once', async () => {
   const client = new FleetClient(controller!.grpcAddress);
   try {
-    const restart = await client.control('restart', true);
+    const restart = await client.control('restart');
     assert.deepEqual({ results: restart.results, succeeded: restart.succeeded, hostErrors: restart.hostErrors }, { results: HOSTS.length * PROCESSES, succeeded: HOSTS.length * PROCESSES, hostErrors: 0 });
     await sims!.flood(40, 20_000);
     await sims!.settle(20_000);

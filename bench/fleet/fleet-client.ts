@@ -26,11 +26,12 @@ export interface ControlOutcome {
   failures: string[];
 }
 
-export type ControlVerb = 'start' | 'stop' | 'restart';
+export type ControlVerb = 'start' | 'stop' | 'restart' | 'signal';
 const ACTION: Record<ControlVerb, ControlAction> = {
   start: ControlAction.CONTROL_ACTION_START,
   stop: ControlAction.CONTROL_ACTION_STOP,
   restart: ControlAction.CONTROL_ACTION_RESTART,
+  signal: ControlAction.CONTROL_ACTION_SIGNAL,
 };
 
 export class FleetClient {
@@ -60,12 +61,13 @@ export class FleetClient {
     };
   }
 
-  /** `verb` on every process of every host (scope all hosts, address `all`), timed to the last result. */
-  control(verb: ControlVerb, wait: boolean, timeoutMs = 120_000): Promise<ControlOutcome> {
+  /** `verb` on every process of every host (scope all hosts, address `all`), timed to the last result; `signal` names the signal for 'signal'. */
+  control(verb: ControlVerb, options: { wait?: boolean; signal?: string; timeoutMs?: number } = {}): Promise<ControlOutcome> {
+    const { wait = true, signal = '', timeoutMs = 120_000 } = options;
     return new Promise((resolve, reject) => {
       const out: ControlOutcome = { ms: 0, results: 0, succeeded: 0, hostErrors: 0, failures: [] };
       const t0 = performance.now();
-      const call = this.client.control({ scope: ALL_HOSTS, addresses: ['all'], action: ACTION[verb], signal: '', wait }, new Metadata(), {
+      const call = this.client.control({ scope: ALL_HOSTS, addresses: ['all'], action: ACTION[verb], signal, wait }, new Metadata(), {
         deadline: Date.now() + timeoutMs,
       });
       call.on('data', (response: ControlResponse) => {

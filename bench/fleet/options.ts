@@ -50,7 +50,7 @@ supervisords; prints the figures, their ratio, and the issue's targets with PASS
   --simulators N      simulator processes the hosts are spread over (default 4)
   --jitter-ms MS      each simulated host dials after a random delay below this (default 2000)
   --status-reps N     fleetctl status -A runs on the simulated fleet (default 20)
-  --restart-reps N    fleet-wide restarts (default 5)
+  --restart-reps N    fleet-wide signals (HUP) and restarts, each (default 5)
   --flood N           transitions each simulated host emits in the ingest flood (default 400)
   --window N          unacked events a simulated host may have in flight (default 256)
   --batch N           events per EventBatch message (default 64)

@@ -41,7 +41,7 @@ export interface SettleReply {
 
 export interface StatsReply {
   hosts: SimHostStats[];
-  /** The longest the simulator's event loop was held up since it started, ms: a starved simulator makes its hosts look silent. */
+  /** The longest the simulator's event loop was held up since the previous stats, ms: a starved simulator makes its hosts look silent. */
   maxLoopDelayMs: number;
 }
 

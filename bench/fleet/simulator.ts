@@ -35,8 +35,11 @@ async function settle(): Promise<SettleReply> {
   return { doneAt: Math.max(0, ...done) };
 }
 
+/** The hosts' figures, and the longest loop stall since the previous call. */
 function stats(): StatsReply {
-  return { hosts: hosts.map((h) => h.stats()), maxLoopDelayMs: loopDelay.max / 1e6 };
+  const maxLoopDelayMs = loopDelay.max / 1e6;
+  loopDelay.reset();
+  return { hosts: hosts.map((h) => h.stats()), maxLoopDelayMs };
 }
 
 function closeAll(): void {
