@@ -68,7 +68,7 @@ class SimProcess {
   /** Resolves when the process has exited, or after `timeoutMs`. */
   async exit(timeoutMs: number): Promise<void> {
     if (this.exited) return;
-    await Promise.race([once(this.child, 'exit'), sleep(timeoutMs)]);
+    await Promise.race([once(this.child, 'exit'), sleep(timeoutMs, undefined, { ref: false })]);
   }
 
   kill(): void {
