@@ -4,6 +4,7 @@
  * one. Plaintext (--insecure) is allowed only on loopback.
  */
 import { isIP } from 'node:net';
+import { splitHostPort } from '../common/host-port.js';
 
 export interface ListenAddress {
   /** '' for every interface. */
@@ -13,11 +14,10 @@ export interface ListenAddress {
 
 /** Parses `text`; throws an Error whose message says what is wrong. */
 export function parseListenAddress(text: string): ListenAddress {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  if (!match) throw new Error(`not a host:port address: ${JSON.stringify(text)} (examples: 127.0.0.1:7400, [::1]:7400, :7400)`);
-  const host = match[1] ?? match[2] ?? '';
-  if (match[1] !== undefined && isIP(host) !== 6) throw new Error(`not an IPv6 address in brackets: ${JSON.stringify(text)}`);
-  const port = Number(match[3]);
+  const parts = splitHostPort(text.trim());
+  if (parts === null || parts.port === null) throw new Error(`not a host:port address: ${JSON.stringify(text)} (examples: 127.0.0.1:7400, [::1]:7400, :7400)`);
+  const { host, port } = parts;
+  if (parts.bracketed && isIP(host) !== 6) throw new Error(`not an IPv6 address in brackets: ${JSON.stringify(text)}`);
   if (port > 65535) throw new Error(`port ${port} is above 65535 in ${JSON.stringify(text)}`);
   return { host, port };
 }

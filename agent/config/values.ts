@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import type { Accounts } from './accounts.js';
 import { ConfigValueError } from './errors.js';
 import { parseLabelPairs } from '../../common/host.js';
+import { splitHostPort } from '../../common/host-port.js';
 import { pyRepr } from '../../common/python-repr.js';
 import type { Autorestart, LogLevel, SignalName } from './types.js';
 
@@ -208,9 +209,9 @@ export function parseLabels(value: string): Record<string, string> {
 
 /** fleetvisor's `[fleet] controller`: `host:port`, the host possibly an IPv6 literal in brackets. */
 export function parseHostPort(value: string): string {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d+)$/.exec(value);
-  if (!match) throw new ConfigValueError(`not a host:port address: ${pyRepr(value)}`);
-  parsePort(match[2]!);
+  const parts = splitHostPort(value);
+  if (parts === null || parts.host === '' || parts.port === null) throw new ConfigValueError(`not a host:port address: ${pyRepr(value)}`);
+  parsePort(String(parts.port));
   return value;
 }
 
