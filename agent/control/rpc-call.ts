@@ -1,7 +1,7 @@
 /**
  * The part every control call shares, in one place: the credentials check, supervisord's
  * SHUTDOWN_STATE refusal while the agent is stopping or restarting, an AbortSignal that fires
- * when the client goes away, and errors mapped to a gRPC status once (fault-status.ts).
+ * when the client goes away, and errors mapped to a gRPC status once (proto/fault-status.ts).
  * Handlers are plain async functions (unary) or async iterables (server streams) over the
  * request and that signal.
  */
@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { FleetError } from '../../common/errors.js';
 import type { Authorizer } from './auth.js';
-import { toServiceError, unauthenticated } from './fault-status.js';
+import { toServiceError, unauthenticated } from '../../proto/fault-status.js';
 
 export interface CallGuard {
   authorize: Authorizer;

@@ -6,7 +6,7 @@
  */
 import { once, setMaxListeners } from 'node:events';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { toServiceError } from '../../agent/control/fault-status.js';
+import { toServiceError } from '../../proto/fault-status.js';
 import { FleetError, isFleetError } from '../../common/errors.js';
 import type { ControllerCore } from '../core/controller-core.js';
 import type { AgentMessage, AgentStream, ControllerMessage } from '../core/link-protocol.js';

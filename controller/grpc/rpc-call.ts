@@ -7,7 +7,7 @@
  */
 import { once } from 'node:events';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerWritableStream } from '@grpc/grpc-js';
-import { toServiceError } from '../../agent/control/fault-status.js';
+import { toServiceError } from '../../proto/fault-status.js';
 import { FleetError } from '../../common/errors.js';
 import type { Caller } from '../core/caller.js';
 

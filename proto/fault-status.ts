@@ -5,7 +5,7 @@
  * gRPC tooling (grpcurl, dashboards) and follows the usual meaning of each status.
  */
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
-import { FAULT_METADATA_KEY, FleetError, type ErrorCode } from '../../common/errors.js';
+import { FAULT_METADATA_KEY, FleetError, type ErrorCode } from '../common/errors.js';
 
 
 const STATUS_OF: Record<ErrorCode, Status> = {
