@@ -66,11 +66,13 @@ export interface Spawner {
    */
   spawn(req: SpawnRequest): ChildHandle;
   /**
-   * Spawns off the JS thread and returns at once; `done` is called exactly once, later, with the
-   * child or the error. Several spawns may be in flight at once; their `done`s are called in the
-   * order the spawns were requested. The child's exit is never reported to onExit listeners
-   * before `done` has returned, even when it exits first. Throws only for a request that could never be spawned (a closed spawner, a
-   * malformed argument).
+   * Starts a spawn and returns before answering: `done` is called exactly once, later (a
+   * microtask at the earliest), with the child or the error. Meant for bursts: NativeSpawner
+   * runs every spawn requested while another is still in flight on a thread pool, so the JS
+   * thread does not wait for each child's exec. Several spawns may be in flight at once; their `done`s are called in
+   * the order the spawns were requested. The child's exit is never reported to onExit listeners
+   * before `done` has returned, even when it exits first. Throws only for a request that could
+   * never be spawned (a closed spawner, a malformed argument).
    */
   spawnAsync(req: SpawnRequest, done: (outcome: SpawnOutcome) => void): void;
   /** Called once per reaped child, when Node sees SIGCHLD; never on a polling tick. */
