@@ -62,7 +62,8 @@ test('events recorded before the link dials are spooled and sent once it is up; 
   assert.equal(conn.hello!.instanceId, 'test-instance');
   await waitFor(() => c.ackedSeq === 1, { what: 'the early event acked' });
   link.record(exit(3));
-  await waitFor(() => c.ackedSeq === 2, { what: 'the live event acked' });
+  // Acked by the controller, and the ack taken in by the agent.
+  await waitFor(() => c.ackedSeq === 2 && link.ackedSeq === 2, { what: 'the live event acked' });
   await Promise.all([link.close(), link.close()]);
   await link.close();
   await waitFor(() => conn.ended, { what: 'the stream to end' });

@@ -84,6 +84,11 @@ export class ControllerLink implements AsyncDisposable {
     return this.spool.lastSeq;
   }
 
+  /** The highest seq the controller has acked (and the spool trimmed up to). */
+  get ackedSeq(): number {
+    return this.spool.ackedSeq;
+  }
+
   /**
    * The engine's event sink: transitions and exits are numbered and spooled now, in the
    * engine's turn; a change of the process set asks for a new snapshot.
