@@ -513,7 +513,10 @@ export class Supervisor implements AsyncDisposable {
     if (this.mood !== 'RUNNING') throw new FleetError('SHUTDOWN_STATE', '');
   }
 
-  /** The caller's signal joined with the engine's lifetime. A bulk wait adds one listener per process. */
+  /**
+   * The caller's signal joined with the engine's lifetime. The waits share one listener per
+   * signal (waits.ts); the listener limit is lifted for whatever else listens to the lifetime.
+   */
   private linked(signal: AbortSignal | undefined): AbortSignal {
     const linked = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
     setMaxListeners(0, linked);
