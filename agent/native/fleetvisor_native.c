@@ -426,12 +426,13 @@ static void close_if_open(int *fd)
   *fd = -1;
 }
 
-/* Epoch milliseconds (CLOCK_REALTIME, the clock of JS's Date.now()). */
+/* Epoch milliseconds, whole as Date.now()'s (same clock, CLOCK_REALTIME, same truncation): a
+ * time taken here is never later than a Date.now() taken after it. */
 static double epoch_ms(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000) / 1000.0;
+  return (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000);
 }
 
 /* What one spawn produced: the child and the parent ends of its pipes, or why there is none. */
@@ -440,7 +441,7 @@ struct spawn_result {
   const char *syscall; /* "pipe2", "fcntl" or "fork" when err */
   pid_t pid;
   int stdin_fd, stdout_fd, stderr_fd; /* parent ends; stderr_fd is -1 when redirect_stderr */
-  double started_at;                  /* epoch ms just before the child was created */
+  double started_at;                  /* epoch ms (whole) just before the child was created */
 };
 
 /*
