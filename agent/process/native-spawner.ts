@@ -203,17 +203,7 @@ export class NativeSpawner implements Spawner, Disposable {
 
   /** The addon's blocking spawn; throws its errors as they are. */
   private nativeSpawn(req: SpawnRequest): NativeSpawnResult {
-    return native.spawn(
-      req.file,
-      req.argv,
-      envp(req.env),
-      req.cwd,
-      req.umask ?? -1,
-      req.user?.uid ?? -1,
-      req.user?.gid ?? -1,
-      req.user?.groups ?? null,
-      req.redirectStderr,
-    );
+    return native.spawn(...nativeArgs(req));
   }
 
   /**
@@ -238,15 +228,7 @@ export class NativeSpawner implements Spawner, Disposable {
       return;
     }
     native.spawnAsync(
-      req.file,
-      req.argv,
-      envp(req.env),
-      req.cwd,
-      req.umask ?? -1,
-      req.user?.uid ?? -1,
-      req.user?.gid ?? -1,
-      req.user?.groups ?? null,
-      req.redirectStderr,
+      ...nativeArgs(req),
       (err, result) => {
         spawn.answer = { err, result };
         this.answerInOrder();
@@ -361,4 +343,19 @@ export class NativeSpawner implements Spawner, Disposable {
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+/** A request as the addon's spawn and spawnAsync take it, in their argument order. */
+function nativeArgs(req: SpawnRequest) {
+  return [
+    req.file,
+    req.argv,
+    envp(req.env),
+    req.cwd,
+    req.umask ?? -1,
+    req.user?.uid ?? -1,
+    req.user?.gid ?? -1,
+    req.user?.groups ?? null,
+    req.redirectStderr,
+  ] as const;
 }
