@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { repoRoot, runAgentOnce } from './helpers/agent-process.js';
+import { pidAlive, repoRoot, runAgentOnce } from './helpers/agent-process.js';
+import { freePort } from './helpers/free-port.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -19,24 +19,6 @@ test('the quick-start config that npm start runs is valid and lists its programs
   assert.match(r.stdout, /3 groups, 4 processes \(3 autostart\)/);
   for (const name of ['flaky', 'manual', 'ticker:ticker_0', 'ticker:ticker_1']) assert.match(r.stdout, new RegExp(`^${name}\\s`, 'm'));
 });
-
-/** A port that was free a moment ago (listen on 0, close). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('npm start runs a controller and an agent on the quick-start config, prints the dashboard URL, and Ctrl-C stops everything', async () => {
   const tmp = makeTempDir();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FLEET_AGENT, repoRoot, writeConfig } from './helpers/agent-process.js';
+import { FLEET_AGENT, pidAlive, repoRoot, writeConfig } from './helpers/agent-process.js';
 import { FLEET_CONTROLLER, FLEETCTL } from './helpers/controller-process.js';
 import { CONTROLLER_IP, listNamespaces, netnsAvailable, NetnsLab } from './helpers/netns.js';
 import { makeTempDir } from './helpers/temp-dir.js';
@@ -58,15 +58,6 @@ async function status(): Promise<StatusRow[]> {
   return (JSON.parse(r.stdout) as { processes: StatusRow[] }).processes;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('a host whose link is cut shows disconnected within two heartbeats, keeps its processes, fails commands fast, and reconciles when the link returns', { skip, timeout: 90_000 }, async () => {
   lab = new NetnsLab(3, 'r');
   const controller = lab.spawn(lab.ctl, process.execPath, [FLEET_CONTROLLER, '--insecure', '--listen', `127.0.0.1:${CTL_PORT}`, '--http', '127.0.0.1:0', '--data', join(tmp.path, 'controller'), '--heartbeat', `${HEARTBEAT_MS}ms`]);
@@ -113,7 +104,7 @@ test('a host whose link is cut shows disconnected within two heartbeats, keeps i
   const hosts = JSON.parse((await ctl('hosts', '-o', 'json')).stdout) as { hosts: Array<{ name: string; state: string }> } | Array<{ name: string; state: string }>;
   const hostList = Array.isArray(hosts) ? hosts : hosts.hosts;
   assert.deepEqual(hostList.map((h) => [h.name, h.state]), [['host-1', 'connected'], ['host-2', 'disconnected'], ['host-3', 'connected']]);
-  assert.equal(alive(h2pid), true, 'host-2\'s process keeps running while its link is cut');
+  assert.equal(pidAlive(h2pid), true, 'host-2\'s process keeps running while its link is cut');
 
   const cmd = await ctl('restart', '-A', 'steady');
   assert.match(cmd.stdout + cmd.stderr, /host-2.*unreachable/i);
@@ -137,5 +128,5 @@ test('a host whose link is cut shows disconnected within two heartbeats, keeps i
   const prefix = lab.ctl.replace(/-ctl$/, '');
   await lab.close();
   assert.deepEqual(listNamespaces(prefix), [], 'every namespace removed');
-  assert.equal(alive(h2pid), false, 'the agents stopped their children on the way out');
+  assert.equal(pidAlive(h2pid), false, 'the agents stopped their children on the way out');
 });

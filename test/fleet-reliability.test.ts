@@ -5,11 +5,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readText, startAgent, writeConfig, type RunningAgent } from './helpers/agent-process.js';
 import { runFleetctl, startControllerProcess, type ControllerProcess } from './helpers/controller-process.js';
 import { ScriptedAgent, transitionEvent } from './helpers/scripted-agent.js';
+import { freePort } from './helpers/free-port.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -19,14 +19,6 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   tmp.remove();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 async function controllerOn(dataDir: string, port: number): Promise<ControllerProcess> {
   const c = await startControllerProcess(dataDir, ['--listen', `127.0.0.1:${port}`, '--heartbeat', '500ms']);

@@ -72,3 +72,13 @@ export function writeConfig(dir: string, text: string, name = 'supervisord.conf'
 export function readText(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
+
+/** Whether a process with this pid exists (a zombie counts: it is not reaped yet). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
