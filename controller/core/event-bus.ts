@@ -3,18 +3,9 @@
  * action, and every host liveness change, published after it is committed (so a watcher never
  * sees something History would not return). WatchEvents and the dashboard subscribe here.
  */
-import type { HistoryEvent } from '../../common/fleet-event.js';
-import type { HostLiveness } from '../../common/host.js';
+import type { FleetEntry } from '../../common/fleet-event.js';
 
-/** A host's liveness changed (only on the live stream; History does not store these). */
-export interface LivenessChange {
-  kind: 'liveness';
-  host: string;
-  liveness: HostLiveness;
-  time: number;
-}
-
-export type FleetEntry = HistoryEvent | LivenessChange;
+export type { FleetEntry };
 
 export type FleetEntryListener = (entry: FleetEntry) => void;
 
