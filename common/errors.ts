@@ -29,6 +29,10 @@ export const ErrorCodes = {
   NO_SUCH_HOST: 1004,
   /** Too many attempts in a short time (an agent reconnecting in a loop); the message says when to retry. */
   RATE_LIMITED: 1005,
+  /** No credentials, or credentials the controller does not accept (unknown, expired, revoked token; no client certificate). */
+  UNAUTHENTICATED: 1006,
+  /** Valid credentials whose role or scope does not allow the call. */
+  PERMISSION_DENIED: 1007,
   INTERNAL: 1999,
 } as const;
 
