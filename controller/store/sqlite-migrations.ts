@@ -1,7 +1,7 @@
 /**
  * The SQLite schema as a list of versioned migrations, applied in order at open, each in its own
  * transaction and recorded in `schema_migrations`. Never edit a released migration: add the next
- * one (issue 5's audit columns, tokens and certificates come that way).
+ * one (issue 5's certificates are version 2; tokens and audit columns come after).
  *
  * Layout choices (reference/toolchain.md section 3): `events` is a rowid table in arrival order,
  * so the table itself is appended to; the per-host index `(host_id, seq)` is the one write that
@@ -81,6 +81,23 @@ export const MIGRATIONS: readonly Migration[] = [
         action_id INTEGER NOT NULL REFERENCES actions (id),
         PRIMARY KEY (host_id, action_id)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    name: 'agent certificates',
+    sql: `
+      -- Client certificates the controller's CA signed for agents (controller/pki). A presented
+      -- certificate counts only while its serial is here and not revoked; revoking a host marks
+      -- every certificate issued to it until then.
+      CREATE TABLE certificates (
+        serial     TEXT    PRIMARY KEY,               -- hex, lower case
+        host       TEXT    NOT NULL,                  -- the subject CN: the host identity
+        issued_at  INTEGER NOT NULL,                  -- epoch ms
+        not_after  INTEGER NOT NULL,                  -- epoch ms
+        revoked_at INTEGER                            -- epoch ms; NULL while valid
+      ) WITHOUT ROWID;
+      CREATE INDEX certificates_host ON certificates (host);
     `,
   },
 ];

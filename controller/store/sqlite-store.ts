@@ -17,12 +17,13 @@ import type { AgentEvent, HistoryEvent } from '../../common/fleet-event.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 import { BatchQueue } from './batch-queue.js';
 import { resolveSelection } from './history-selection.js';
+import { SqliteCertificates } from './sqlite-certificates.js';
 import { closedError, storeError } from './sqlite-errors.js';
 import { registerFnmatch, SqliteHistory, type HistoryContext } from './sqlite-history.js';
 import { migrate } from './sqlite-migrations.js';
 import { DEFAULT_RETENTION, SqliteRetention, type RetentionOptions } from './sqlite-retention.js';
 import { SqliteStatements, type HostRow } from './sqlite-statements.js';
-import type { AppendResult, FleetStore, HistoryQuery, HostConnect, HostProcess, NewAction, StoredHost } from './store.js';
+import type { AppendResult, CertificateStore, FleetStore, HistoryQuery, HostConnect, HostProcess, NewAction, StoredHost } from './store.js';
 import { ViewBuffer, type HostViewChange } from './view-buffer.js';
 
 export interface SqliteStoreOptions {
@@ -72,6 +73,7 @@ class SqliteStore implements FleetStore {
   private viewTimer: NodeJS.Timeout | null = null;
   private viewWrite: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
+  readonly certificates: CertificateStore;
 
   static open(options: SqliteStoreOptions): SqliteStore {
     const path = resolve(options.path);
@@ -110,6 +112,7 @@ class SqliteStore implements FleetStore {
     options: SqliteStoreOptions,
   ) {
     this.sql = new SqliteStatements(db);
+    this.certificates = new SqliteCertificates(db, path, () => this.checkOpen());
     this.viewWriteMs = options.viewWriteMs ?? 1000;
     this.onError = options.onError ?? ((err) => process.stderr.write(`fleet-controller: ${err.message}\n`));
     for (const row of this.sql.loadHosts()) this.addHost(row);

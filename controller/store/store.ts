@@ -80,7 +80,32 @@ export interface HistoryQuery {
   kinds?: readonly HistoryKind[];
 }
 
+/** An agent certificate the controller's CA signed (controller/pki). */
+export interface IssuedCertificate {
+  /** Hex, lower case, no separators. */
+  serial: string;
+  /** The subject CN: the host identity. */
+  host: string;
+  /** Epoch ms. */
+  issuedAt: number;
+  notAfter: number;
+  /** Epoch ms, or null while the certificate is valid. */
+  revokedAt: number | null;
+}
+
+/** The agent certificates issued and revoked; every write is committed before it resolves. */
+export interface CertificateStore {
+  recordIssued(certificate: Omit<IssuedCertificate, 'revokedAt'>): Promise<void>;
+  /** Revokes every certificate issued to `host` that is not revoked yet; resolves with their serials. */
+  revokeHost(host: string, time: number): Promise<string[]>;
+  /** The certificates that have not expired by `now`, revoked ones included. */
+  listCertificates(now: number): Promise<IssuedCertificate[]>;
+}
+
 export interface FleetStore extends AsyncDisposable {
+  /** Agent certificates (issue 5): a part of the same database. */
+  readonly certificates: CertificateStore;
+
   /** Records an agent's hello (creating the host on first sight); resolves with the stored host, whose lastSeq is what HelloAck carries. */
   recordConnect(connect: HostConnect): Promise<StoredHost>;
   /** The host sent something at `time` (written behind). Unknown hosts are ignored. */
