@@ -5,7 +5,7 @@
 // source: fleet/v1/agent_control.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../wire.js";
 import { ProcessInfo } from "./process.js";
 
 export const protobufPackage = "fleet.v1";

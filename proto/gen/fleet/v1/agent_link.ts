@@ -5,7 +5,7 @@
 // source: fleet/v1/agent_link.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../wire.js";
 import {
   LogChannel,
   logChannelFromJSON,

@@ -5,7 +5,7 @@
 // source: fleet/v1/events.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from "../../../wire.js";
 import { ProcessInfo, ProcessState, processStateFromJSON, processStateToJSON } from "./process.js";
 
 export const protobufPackage = "fleet.v1";
