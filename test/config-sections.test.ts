@@ -189,7 +189,7 @@ test('[rpcinterface:x] without a factory is refused', () => {
 test('[fleet] defaults: the hostname, no labels, no controller, the state directory', () => {
   const config = ok('[supervisord]\n');
   const stateDir = process.getuid?.() === 0 ? '/var/lib/fleetvisor' : '/home/tester/.local/state/fleetvisor';
-  assert.deepEqual(config.fleet, { host: 'testhost', labels: {}, controller: null, insecure: false, stateDir, spoolMaxBytes: 64 * 1024 * 1024 });
+  assert.deepEqual(config.fleet, { host: 'testhost', labels: {}, controller: null, insecure: false, stateDir, spoolMaxBytes: 64 * 1024 * 1024, joinToken: null, caFingerprint: null });
 });
 
 test('[fleet] reads host, labels, controller, insecure, state_dir and spool_max_bytes', () => {
@@ -201,7 +201,23 @@ test('[fleet] reads host, labels, controller, insecure, state_dir and spool_max_
     insecure: true,
     stateDir: '/home/tester/state',
     spoolMaxBytes: 1024 * 1024,
+    joinToken: null,
+    caFingerprint: null,
   });
+});
+
+test('[fleet] reads join_token and ca_fingerprint (any case, colons allowed) for enrollment on start', () => {
+  const hex = 'AB'.repeat(32);
+  const config = ok(`[supervisord]\n[fleet]\ncontroller=ctl:7400\njoin_token=fvt_0123456789abcdef_secret\nca_fingerprint=SHA256:${hex.match(/../g)!.join(':')}\n`);
+  assert.equal(config.fleet.joinToken, 'fvt_0123456789abcdef_secret');
+  assert.equal(config.fleet.caFingerprint, `sha256:${'ab'.repeat(32)}`);
+});
+
+test('[fleet] refuses a join_token without ca_fingerprint, and a fingerprint that is not one', () => {
+  assert.deepEqual(messages('[supervisord]\n[fleet]\njoin_token=fvt_x\n'), [
+    'join_token needs ca_fingerprint too: the agent enrolls with a join token and checks the controller by its CA fingerprint',
+  ]);
+  assert.match(messages(`[supervisord]\n[fleet]\njoin_token=fvt_x\nca_fingerprint=md5:abc\n`).join('\n'), /not a CA fingerprint: "md5:abc"; expected sha256: and 64 hex digits/);
 });
 
 test('[fleet] refuses bad labels, controller and host', () => {

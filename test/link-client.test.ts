@@ -39,7 +39,7 @@ const exit = (pid: number): EngineEvent => ({
 
 function open(controller: string, dir: string, logger = recordingLogger()): ControllerLink {
   return ControllerLink.open({
-    fleet: { host: 'h1', labels: {}, controller, insecure: true, stateDir: dir, spoolMaxBytes: 1024 * 1024 },
+    fleet: { host: 'h1', labels: {}, controller, insecure: true, stateDir: dir, spoolMaxBytes: 1024 * 1024, joinToken: null, caFingerprint: null },
     spoolDir: join(dir, 'spool'),
     host: { engine: () => EMPTY_ENGINE, state: () => 'RUNNING', loadConfig: () => ({ ok: false, errors: [], warnings: [] }) },
     logger,

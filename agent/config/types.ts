@@ -161,6 +161,13 @@ export interface FleetSettings {
    * oldest events are dropped and a gap event records which.
    */
   spoolMaxBytes: number;
+  /**
+   * Enrollment on start: a join token (`fleetctl token create --role join`) and the
+   * controller's CA fingerprint (`sha256:...`), used when state_dir holds no certificate yet.
+   * Both or neither.
+   */
+  joinToken: string | null;
+  caFingerprint: string | null;
 }
 
 export interface Config {

@@ -67,7 +67,7 @@ export function config(dir: string, groups: GroupConfig[], overrides: Partial<Co
     unixHttpServer: { file: join(dir, 'supervisor.sock'), chmod: 0o700, chown: null, username: null, password: null },
     inetHttpServer: null,
     supervisorctl: { serverurl: `unix://${join(dir, 'supervisor.sock')}`, username: null, password: null, prompt: 'supervisor', historyFile: null },
-    fleet: { host: 'test', labels: {}, controller: null, insecure: false, stateDir: dir, spoolMaxBytes: 64 * 1024 * 1024 },
+    fleet: { host: 'test', labels: {}, controller: null, insecure: false, stateDir: dir, spoolMaxBytes: 64 * 1024 * 1024, joinToken: null, caFingerprint: null },
     groups,
   };
 }
