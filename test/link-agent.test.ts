@@ -396,6 +396,7 @@ test('losing the controller, or never reaching it, leaves every process as it is
   back.ackedSeq = acked;
   const again = await back.connection(1, 10_000);
   assert.equal(Number(again.hello!.lastSeq), acked, 'no event happened meanwhile');
+  await waitFor(() => again.snapshots.length > 0, { what: 'the snapshot after the reconnect' });
   assert.deepEqual(again.snapshots[0]!.processes.map((p) => [p.name, p.pid]).filter(([, pid]) => pid !== 0), [
     ['steady_0', pids[0]],
     ['steady_1', pids[1]],

@@ -5,7 +5,6 @@
 import { FleetError } from '../../common/errors.js';
 import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
-import type { ProcessState as DomainState } from '../../common/process-state.js';
 import {
   GroupUpdateAction,
   LogChannel,
@@ -14,22 +13,11 @@ import {
   type ProcessResult as ProtoProcessResult,
   type ProcessTarget,
 } from '../../proto/gen/fleet/v1/agent_control.js';
-import { ProcessState, type ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import { toProtoProcessInfo, toProtoState } from '../../proto/process-convert.js';
 import type { ProcessRef } from '../engine/supervisor.js';
 
 /** What a bulk call acts on. */
 export type Target = { kind: 'process'; ref: ProcessRef } | { kind: 'group'; group: string } | { kind: 'all' };
-
-const STATE_TO_PROTO: Record<DomainState, ProcessState> = {
-  STOPPED: ProcessState.PROCESS_STATE_STOPPED,
-  STARTING: ProcessState.PROCESS_STATE_STARTING,
-  RUNNING: ProcessState.PROCESS_STATE_RUNNING,
-  BACKOFF: ProcessState.PROCESS_STATE_BACKOFF,
-  STOPPING: ProcessState.PROCESS_STATE_STOPPING,
-  EXITED: ProcessState.PROCESS_STATE_EXITED,
-  FATAL: ProcessState.PROCESS_STATE_FATAL,
-  UNKNOWN: ProcessState.PROCESS_STATE_UNKNOWN,
-};
 
 const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
   'no-such-group': GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP,
@@ -38,31 +26,7 @@ const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
   added: GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED,
 };
 
-export function toProtoState(state: DomainState): ProcessState {
-  return STATE_TO_PROTO[state];
-}
-
-/** Epoch seconds (0 = never) to a Timestamp (absent). */
-function toDate(seconds: number): Date | undefined {
-  return seconds === 0 ? undefined : new Date(seconds * 1000);
-}
-
-export function toProtoProcessInfo(info: ProcessInfo): ProtoProcessInfo {
-  return {
-    group: info.group,
-    name: info.name,
-    state: toProtoState(info.statename),
-    description: info.description,
-    pid: info.pid,
-    start: toDate(info.start),
-    stop: toDate(info.stop),
-    spawnError: info.spawnerr,
-    exitStatus: info.exitstatus,
-    stdoutLogfile: info.stdoutLogfile,
-    stderrLogfile: info.stderrLogfile,
-    now: new Date(info.now * 1000),
-  };
-}
+export { toProtoProcessInfo, toProtoState };
 
 export function toProtoResult(result: ProcessResult): ProtoProcessResult {
   return {

@@ -1,26 +1,11 @@
 // The simulator's processes and changes in AgentService.Connect's wire types (the generated
 // proto/gen types, as the agent's own adapter agent/link/link-proto.ts builds them).
-import type { ProcessState as DomainState } from '../../common/process-state.js';
 import { formatUptime } from '../../common/process-info.js';
 import type { ProcessResult } from '../../proto/gen/fleet/v1/agent_control.js';
 import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
-import { ProcessState, type ProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import type { ProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import { toProtoState } from '../../proto/process-convert.js';
 import type { SimChange, SimProcess, SimResult } from './sim-processes.js';
-
-const STATE: Record<DomainState, ProcessState> = {
-  STOPPED: ProcessState.PROCESS_STATE_STOPPED,
-  STARTING: ProcessState.PROCESS_STATE_STARTING,
-  RUNNING: ProcessState.PROCESS_STATE_RUNNING,
-  BACKOFF: ProcessState.PROCESS_STATE_BACKOFF,
-  STOPPING: ProcessState.PROCESS_STATE_STOPPING,
-  EXITED: ProcessState.PROCESS_STATE_EXITED,
-  FATAL: ProcessState.PROCESS_STATE_FATAL,
-  UNKNOWN: ProcessState.PROCESS_STATE_UNKNOWN,
-};
-
-function date(seconds: number): Date | undefined {
-  return seconds === 0 ? undefined : new Date(seconds * 1000);
-}
 
 function description(p: SimProcess, now: number): string {
   if (p.state === 'RUNNING') return `pid ${p.pid}, uptime ${formatUptime(now - p.start)}`;
@@ -34,16 +19,16 @@ export function toInfo(p: SimProcess): ProcessInfo {
   return {
     group: p.group,
     name: p.name,
-    state: STATE[p.state],
+    state: toProtoState(p.state),
     description: description(p, Math.floor(now)),
     pid: p.pid,
-    start: date(p.start),
-    stop: date(p.stop),
+    startMs: BigInt(p.start * 1000),
+    stopMs: BigInt(p.stop * 1000),
     spawnError: '',
     exitStatus: p.exitStatus,
     stdoutLogfile: '',
     stderrLogfile: '',
-    now: new Date(now * 1000),
+    nowMs: BigInt(Math.round(now * 1000)),
   };
 }
 
@@ -59,7 +44,7 @@ export function toHostEvent(seq: number, change: SimChange): HostEvent {
   }
   return {
     ...base,
-    kind: { $case: 'transition', value: { group: p.group, name: p.name, from: STATE[change.from], to: STATE[change.to], pid: p.pid, info: toInfo(p) } },
+    kind: { $case: 'transition', value: { group: p.group, name: p.name, from: toProtoState(change.from), to: toProtoState(change.to), pid: p.pid, info: toInfo(p) } },
   };
 }
 

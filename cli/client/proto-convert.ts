@@ -4,7 +4,7 @@
  */
 import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
-import { processStateCode, type ProcessState as DomainState } from '../../common/process-state.js';
+import type { ProcessState as DomainState } from '../../common/process-state.js';
 import {
   GroupUpdateAction,
   LogChannel as ProtoLogChannel,
@@ -12,20 +12,10 @@ import {
   type ProcessResult as ProtoProcessResult,
   type ProcessTarget as ProtoProcessTarget,
 } from '../../proto/gen/fleet/v1/agent_control.js';
-import { ProcessState, type ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import type { ProcessState, ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import { fromProtoProcessInfo as fromWireProcessInfo, fromProtoState as fromWireState } from '../../proto/process-convert.js';
 import type { LogChannel, ProcessTarget } from './agent-client.js';
 import { toErrorCode } from './wire-errors.js';
-
-const STATE_FROM_PROTO: Partial<Record<ProcessState, DomainState>> = {
-  [ProcessState.PROCESS_STATE_STOPPED]: 'STOPPED',
-  [ProcessState.PROCESS_STATE_STARTING]: 'STARTING',
-  [ProcessState.PROCESS_STATE_RUNNING]: 'RUNNING',
-  [ProcessState.PROCESS_STATE_BACKOFF]: 'BACKOFF',
-  [ProcessState.PROCESS_STATE_STOPPING]: 'STOPPING',
-  [ProcessState.PROCESS_STATE_EXITED]: 'EXITED',
-  [ProcessState.PROCESS_STATE_FATAL]: 'FATAL',
-  [ProcessState.PROCESS_STATE_UNKNOWN]: 'UNKNOWN',
-};
 
 const ACTION_FROM_PROTO: Partial<Record<GroupUpdateAction, DomainAction>> = {
   [GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP]: 'no-such-group',
@@ -34,30 +24,13 @@ const ACTION_FROM_PROTO: Partial<Record<GroupUpdateAction, DomainAction>> = {
   [GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED]: 'added',
 };
 
-const seconds = (date: Date | undefined): number => (date ? Math.trunc(date.getTime() / 1000) : 0);
-
 /** A wire state as its name; one this build does not know reads as UNKNOWN. */
 export function fromProtoState(state: ProcessState): DomainState {
-  return STATE_FROM_PROTO[state] ?? 'UNKNOWN';
+  return fromWireState(state, 'as-unknown');
 }
 
 export function fromProtoProcessInfo(info: ProtoProcessInfo): ProcessInfo {
-  const statename = fromProtoState(info.state);
-  return {
-    name: info.name,
-    group: info.group,
-    description: info.description,
-    start: seconds(info.start),
-    stop: seconds(info.stop),
-    now: seconds(info.now),
-    state: processStateCode(statename),
-    statename,
-    spawnerr: info.spawnError,
-    exitstatus: info.exitStatus,
-    stdoutLogfile: info.stdoutLogfile,
-    stderrLogfile: info.stderrLogfile,
-    pid: info.pid,
-  };
+  return fromWireProcessInfo(info, 'as-unknown');
 }
 
 export function fromProtoResult(result: ProtoProcessResult): ProcessResult {

@@ -7,7 +7,7 @@ import { errorCodeOf, FleetError } from '../../common/errors.js';
 import type { AgentEvent } from '../../common/fleet-event.js';
 import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
-import { processStateCode, type ProcessState as DomainState } from '../../common/process-state.js';
+import type { ProcessState as DomainState } from '../../common/process-state.js';
 import {
   GroupUpdateAction,
   LogChannel,
@@ -15,30 +15,9 @@ import {
   type ProcessResult as ProtoProcessResult,
 } from '../../proto/gen/fleet/v1/agent_control.js';
 import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
-import { ProcessState, type ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import type { ProcessState, ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import { fromProtoProcessInfo as fromWireProcessInfo, fromProtoState as fromWireState, toProtoProcessInfo, toProtoState } from '../../proto/process-convert.js';
 import type { LogChannelName } from '../core/link-protocol.js';
-
-const STATE_FROM_PROTO: Partial<Record<ProcessState, DomainState>> = {
-  [ProcessState.PROCESS_STATE_STOPPED]: 'STOPPED',
-  [ProcessState.PROCESS_STATE_STARTING]: 'STARTING',
-  [ProcessState.PROCESS_STATE_RUNNING]: 'RUNNING',
-  [ProcessState.PROCESS_STATE_BACKOFF]: 'BACKOFF',
-  [ProcessState.PROCESS_STATE_STOPPING]: 'STOPPING',
-  [ProcessState.PROCESS_STATE_EXITED]: 'EXITED',
-  [ProcessState.PROCESS_STATE_FATAL]: 'FATAL',
-  [ProcessState.PROCESS_STATE_UNKNOWN]: 'UNKNOWN',
-};
-
-const STATE_TO_PROTO: Record<DomainState, ProcessState> = {
-  STOPPED: ProcessState.PROCESS_STATE_STOPPED,
-  STARTING: ProcessState.PROCESS_STATE_STARTING,
-  RUNNING: ProcessState.PROCESS_STATE_RUNNING,
-  BACKOFF: ProcessState.PROCESS_STATE_BACKOFF,
-  STOPPING: ProcessState.PROCESS_STATE_STOPPING,
-  EXITED: ProcessState.PROCESS_STATE_EXITED,
-  FATAL: ProcessState.PROCESS_STATE_FATAL,
-  UNKNOWN: ProcessState.PROCESS_STATE_UNKNOWN,
-};
 
 const ACTION_FROM_PROTO: Partial<Record<GroupUpdateAction, DomainAction>> = {
   [GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP]: 'no-such-group',
@@ -56,54 +35,14 @@ const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
 
 /** A state the agent must name; an unknown or unset one is a malformed message. */
 export function fromProtoState(state: ProcessState): DomainState {
-  const name = STATE_FROM_PROTO[state];
-  if (!name) throw new FleetError('BAD_ARGUMENTS', `unknown process state ${state}`);
-  return name;
+  return fromWireState(state, 'reject');
 }
-
-export function toProtoState(state: DomainState): ProcessState {
-  return STATE_TO_PROTO[state];
-}
-
-const seconds = (date: Date | undefined): number => (date ? Math.trunc(date.getTime() / 1000) : 0);
-const toDate = (epochSeconds: number): Date | undefined => (epochSeconds === 0 ? undefined : new Date(epochSeconds * 1000));
 
 export function fromProtoProcessInfo(info: ProtoProcessInfo): ProcessInfo {
-  if (info.name === '' || info.group === '') throw new FleetError('BAD_ARGUMENTS', 'a process without a group or name');
-  const statename = fromProtoState(info.state);
-  return {
-    name: info.name,
-    group: info.group,
-    description: info.description,
-    start: seconds(info.start),
-    stop: seconds(info.stop),
-    now: seconds(info.now),
-    state: processStateCode(statename),
-    statename,
-    spawnerr: info.spawnError,
-    exitstatus: info.exitStatus,
-    stdoutLogfile: info.stdoutLogfile,
-    stderrLogfile: info.stderrLogfile,
-    pid: info.pid,
-  };
+  return fromWireProcessInfo(info, 'reject');
 }
 
-export function toProtoProcessInfo(info: ProcessInfo): ProtoProcessInfo {
-  return {
-    group: info.group,
-    name: info.name,
-    state: STATE_TO_PROTO[info.statename],
-    description: info.description,
-    pid: info.pid,
-    start: toDate(info.start),
-    stop: toDate(info.stop),
-    spawnError: info.spawnerr,
-    exitStatus: info.exitstatus,
-    stdoutLogfile: info.stdoutLogfile,
-    stderrLogfile: info.stderrLogfile,
-    now: toDate(info.now),
-  };
-}
+export { toProtoProcessInfo, toProtoState };
 
 export function fromProtoResult(result: ProtoProcessResult): ProcessResult {
   return { name: result.name, group: result.group, code: result.fault === '' ? 'SUCCESS' : errorCodeOf(result.fault), description: result.description || (result.fault === '' ? 'OK' : '') };
@@ -200,7 +139,7 @@ export function toProtoHostEvent(event: AgentEvent): HostEvent {
     case 'transition':
       return {
         ...base,
-        kind: { $case: 'transition', value: { group: event.group, name: event.name, from: STATE_TO_PROTO[event.from], to: STATE_TO_PROTO[event.to], pid: event.pid, info: undefined } },
+        kind: { $case: 'transition', value: { group: event.group, name: event.name, from: toProtoState(event.from), to: toProtoState(event.to), pid: event.pid, info: undefined } },
       };
     case 'exit':
       return {

@@ -34,13 +34,13 @@ export function protoProcess(group: string, name: string, state: ProtoState = 'R
     state: STATES[state],
     description: state === 'RUNNING' ? `pid ${pid || 4242}, uptime 0:00:01` : 'Not started',
     pid: state === 'RUNNING' ? pid || 4242 : 0,
-    start: state === 'RUNNING' ? new Date(1_700_000_000_000) : undefined,
-    stop: undefined,
+    startMs: state === 'RUNNING' ? 1_700_000_000_000n : 0n,
+    stopMs: 0n,
     spawnError: '',
     exitStatus: 0,
     stdoutLogfile: '',
     stderrLogfile: '',
-    now: new Date(1_700_000_001_000),
+    nowMs: 1_700_000_001_000n,
   };
 }
 

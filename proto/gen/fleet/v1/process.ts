@@ -6,7 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "../../../wire.js";
-import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "fleet.v1";
 
@@ -92,22 +91,26 @@ export function processStateToJSON(object: ProcessState): string {
   }
 }
 
-/** One process as the agent sees it, the fields of Supervisor's getProcessInfo. */
+/**
+ * One process as the agent sees it, the fields of Supervisor's getProcessInfo. Times are epoch
+ * milliseconds (0 = never), as everywhere in fleet.v1: plain int64s decode several times faster
+ * than Timestamp messages, and the controller decodes one ProcessInfo per transition.
+ */
 export interface ProcessInfo {
   group: string;
   name: string;
   state: ProcessState;
   description: string;
   pid: number;
-  start: Date | undefined;
-  stop: Date | undefined;
+  startMs: bigint;
+  stopMs: bigint;
   spawnError: string;
   /** Exit status 0-255, or -1 after death by a signal. */
   exitStatus: number;
   stdoutLogfile: string;
   stderrLogfile: string;
   /** The agent's clock when the info was taken, for uptimes. */
-  now: Date | undefined;
+  nowMs: bigint;
 }
 
 function createBaseProcessInfo(): ProcessInfo {
@@ -117,13 +120,13 @@ function createBaseProcessInfo(): ProcessInfo {
     state: 0,
     description: "",
     pid: 0,
-    start: undefined,
-    stop: undefined,
+    startMs: 0n,
+    stopMs: 0n,
     spawnError: "",
     exitStatus: 0,
     stdoutLogfile: "",
     stderrLogfile: "",
-    now: undefined,
+    nowMs: 0n,
   };
 }
 
@@ -144,11 +147,17 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     if (message.pid !== 0) {
       writer.uint32(40).uint32(message.pid);
     }
-    if (message.start !== undefined) {
-      Timestamp.encode(toTimestamp(message.start), writer.uint32(50).fork()).join();
+    if (message.startMs !== 0n) {
+      if (BigInt.asIntN(64, message.startMs) !== message.startMs) {
+        throw new globalThis.Error("value provided for field message.startMs of type int64 too large");
+      }
+      writer.uint32(104).int64(message.startMs);
     }
-    if (message.stop !== undefined) {
-      Timestamp.encode(toTimestamp(message.stop), writer.uint32(58).fork()).join();
+    if (message.stopMs !== 0n) {
+      if (BigInt.asIntN(64, message.stopMs) !== message.stopMs) {
+        throw new globalThis.Error("value provided for field message.stopMs of type int64 too large");
+      }
+      writer.uint32(112).int64(message.stopMs);
     }
     if (message.spawnError !== "") {
       writer.uint32(66).string(message.spawnError);
@@ -162,8 +171,11 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     if (message.stderrLogfile !== "") {
       writer.uint32(90).string(message.stderrLogfile);
     }
-    if (message.now !== undefined) {
-      Timestamp.encode(toTimestamp(message.now), writer.uint32(98).fork()).join();
+    if (message.nowMs !== 0n) {
+      if (BigInt.asIntN(64, message.nowMs) !== message.nowMs) {
+        throw new globalThis.Error("value provided for field message.nowMs of type int64 too large");
+      }
+      writer.uint32(120).int64(message.nowMs);
     }
     return writer;
   },
@@ -221,20 +233,20 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
             message.pid = reader.uint32();
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
+          case 13: {
+            if (tag !== 104) {
               break;
             }
 
-            message.start = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.startMs = reader.int64() as bigint;
             continue;
           }
-          case 7: {
-            if (tag !== 58) {
+          case 14: {
+            if (tag !== 112) {
               break;
             }
 
-            message.stop = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.stopMs = reader.int64() as bigint;
             continue;
           }
           case 8: {
@@ -269,12 +281,12 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
             message.stderrLogfile = reader.string();
             continue;
           }
-          case 12: {
-            if (tag !== 98) {
+          case 15: {
+            if (tag !== 120) {
               break;
             }
 
-            message.now = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.nowMs = reader.int64() as bigint;
             continue;
           }
         }
@@ -296,8 +308,8 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
       state: isSet(object.state) ? processStateFromJSON(object.state) : 0,
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
-      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
-      stop: isSet(object.stop) ? fromJsonTimestamp(object.stop) : undefined,
+      startMs: isSet(object.startMs) ? BigInt(object.startMs) : isSet(object.start_ms) ? BigInt(object.start_ms) : 0n,
+      stopMs: isSet(object.stopMs) ? BigInt(object.stopMs) : isSet(object.stop_ms) ? BigInt(object.stop_ms) : 0n,
       spawnError: isSet(object.spawnError)
         ? globalThis.String(object.spawnError)
         : isSet(object.spawn_error)
@@ -318,7 +330,7 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
         : isSet(object.stderr_logfile)
         ? globalThis.String(object.stderr_logfile)
         : "",
-      now: isSet(object.now) ? fromJsonTimestamp(object.now) : undefined,
+      nowMs: isSet(object.nowMs) ? BigInt(object.nowMs) : isSet(object.now_ms) ? BigInt(object.now_ms) : 0n,
     };
   },
 
@@ -339,11 +351,11 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     if (message.pid !== 0) {
       obj.pid = Math.round(message.pid);
     }
-    if (message.start !== undefined) {
-      obj.start = message.start.toISOString();
+    if (message.startMs !== 0n) {
+      obj.startMs = message.startMs.toString();
     }
-    if (message.stop !== undefined) {
-      obj.stop = message.stop.toISOString();
+    if (message.stopMs !== 0n) {
+      obj.stopMs = message.stopMs.toString();
     }
     if (message.spawnError !== "") {
       obj.spawnError = message.spawnError;
@@ -357,8 +369,8 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     if (message.stderrLogfile !== "") {
       obj.stderrLogfile = message.stderrLogfile;
     }
-    if (message.now !== undefined) {
-      obj.now = message.now.toISOString();
+    if (message.nowMs !== 0n) {
+      obj.nowMs = message.nowMs.toString();
     }
     return obj;
   },
@@ -373,13 +385,13 @@ export const ProcessInfo: MessageFns<ProcessInfo> = {
     message.state = object.state ?? 0;
     message.description = object.description ?? "";
     message.pid = object.pid ?? 0;
-    message.start = object.start ?? undefined;
-    message.stop = object.stop ?? undefined;
+    message.startMs = (object.startMs !== undefined && object.startMs !== null) ? BigInt(object.startMs) : 0n;
+    message.stopMs = (object.stopMs !== undefined && object.stopMs !== null) ? BigInt(object.stopMs) : 0n;
     message.spawnError = object.spawnError ?? "";
     message.exitStatus = object.exitStatus ?? 0;
     message.stdoutLogfile = object.stdoutLogfile ?? "";
     message.stderrLogfile = object.stderrLogfile ?? "";
-    message.now = object.now ?? undefined;
+    message.nowMs = (object.nowMs !== undefined && object.nowMs !== null) ? BigInt(object.nowMs) : 0n;
     return message;
   },
 };
@@ -392,28 +404,6 @@ export type DeepPartial<T> = T extends bigint ? string | number | bigint
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function toTimestamp(date: Date): Timestamp {
-  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
-  const nanos = (date.getTime() % 1_000) * 1_000_000;
-  return { seconds, nanos };
-}
-
-function fromTimestamp(t: Timestamp): Date {
-  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
-  millis += (t.nanos || 0) / 1_000_000;
-  return new globalThis.Date(millis);
-}
-
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,81 @@
+/**
+ * ProcessInfo and ProcessState between the domain (common/) and fleet.v1's wire types: the one
+ * copy the agent's adapters, the controller's and fleetctl's share. Domain times are epoch
+ * seconds as in Supervisor's API (0 = never); the wire carries epoch milliseconds.
+ */
+import { FleetError } from '../common/errors.js';
+import type { ProcessInfo } from '../common/process-info.js';
+import { processStateCode, type ProcessState as DomainState } from '../common/process-state.js';
+import { ProcessState, type ProcessInfo as ProtoProcessInfo } from './gen/fleet/v1/process.js';
+
+const STATE_TO_PROTO: Record<DomainState, ProcessState> = {
+  STOPPED: ProcessState.PROCESS_STATE_STOPPED,
+  STARTING: ProcessState.PROCESS_STATE_STARTING,
+  RUNNING: ProcessState.PROCESS_STATE_RUNNING,
+  BACKOFF: ProcessState.PROCESS_STATE_BACKOFF,
+  STOPPING: ProcessState.PROCESS_STATE_STOPPING,
+  EXITED: ProcessState.PROCESS_STATE_EXITED,
+  FATAL: ProcessState.PROCESS_STATE_FATAL,
+  UNKNOWN: ProcessState.PROCESS_STATE_UNKNOWN,
+};
+
+const STATE_FROM_PROTO = new Map<ProcessState, DomainState>(Object.entries(STATE_TO_PROTO).map(([name, code]) => [code, name as DomainState]));
+
+/** How a decoder treats a state this build does not know (or an unset one). */
+export type UnknownState = 'reject' | 'as-unknown';
+
+export function toProtoState(state: DomainState): ProcessState {
+  return STATE_TO_PROTO[state];
+}
+
+/**
+ * A wire state as its name. `reject` (the controller, reading what agents send) fails with
+ * BAD_ARGUMENTS; `as-unknown` (fleetctl, showing what it is told) reads it as UNKNOWN.
+ */
+export function fromProtoState(state: ProcessState, unknown: UnknownState): DomainState {
+  const name = STATE_FROM_PROTO.get(state);
+  if (name) return name;
+  if (unknown === 'as-unknown') return 'UNKNOWN';
+  throw new FleetError('BAD_ARGUMENTS', `unknown process state ${state}`);
+}
+
+const toMs = (epochSeconds: number): bigint => BigInt(Math.round(epochSeconds * 1000));
+const toSeconds = (epochMs: bigint): number => Math.trunc(Number(epochMs) / 1000);
+
+export function toProtoProcessInfo(info: ProcessInfo): ProtoProcessInfo {
+  return {
+    group: info.group,
+    name: info.name,
+    state: STATE_TO_PROTO[info.statename],
+    description: info.description,
+    pid: info.pid,
+    startMs: toMs(info.start),
+    stopMs: toMs(info.stop),
+    spawnError: info.spawnerr,
+    exitStatus: info.exitstatus,
+    stdoutLogfile: info.stdoutLogfile,
+    stderrLogfile: info.stderrLogfile,
+    nowMs: toMs(info.now),
+  };
+}
+
+/** `reject` also refuses a process without a group or name. */
+export function fromProtoProcessInfo(info: ProtoProcessInfo, unknown: UnknownState): ProcessInfo {
+  if (unknown === 'reject' && (info.name === '' || info.group === '')) throw new FleetError('BAD_ARGUMENTS', 'a process without a group or name');
+  const statename = fromProtoState(info.state, unknown);
+  return {
+    name: info.name,
+    group: info.group,
+    description: info.description,
+    start: toSeconds(info.startMs),
+    stop: toSeconds(info.stopMs),
+    now: toSeconds(info.nowMs),
+    state: processStateCode(statename),
+    statename,
+    spawnerr: info.spawnError,
+    exitstatus: info.exitStatus,
+    stdoutLogfile: info.stdoutLogfile,
+    stderrLogfile: info.stderrLogfile,
+    pid: info.pid,
+  };
+}
