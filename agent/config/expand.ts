@@ -1,5 +1,6 @@
 import { ConfigValueError } from './errors.js';
 import { pyRepr } from '../../common/python-repr.js';
+import { compareCodePoints } from '../../common/text-order.js';
 
 /**
  * supervisord expands every option with Python's `%` operator and a dict of names
@@ -246,13 +247,3 @@ function isDigit(c: string): boolean {
   return c >= '0' && c <= '9';
 }
 
-/** Python sorts str by code point; JS's default sort compares UTF-16 units, which differs above U+FFFF. */
-function compareCodePoints(a: string, b: string): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
-  for (let k = 0; k < Math.min(x.length, y.length); k++) {
-    const d = x[k]!.codePointAt(0)! - y[k]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}

@@ -5,7 +5,7 @@
  */
 import type { HostInfo } from '../../common/host.js';
 import { ProcessStates, type ProcessState } from '../../common/process-state.js';
-import { compareCodePoints } from '../commands/reread.js';
+import { compareCodePoints } from '../../common/text-order.js';
 import { ljust } from '../commands/status.js';
 import { formatLabels } from './scope.js';
 import { formatAgo } from './times.js';

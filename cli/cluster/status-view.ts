@@ -13,7 +13,7 @@ import type { HostProcess, ProcessListing } from '../client/controller-client.js
 import { ljust, processJson } from '../commands/status.js';
 import { StatusExit } from '../exit-codes.js';
 import { hostErrorJson, hostErrorLine } from './host-errors.js';
-import { compareCodePoints as compareText } from '../commands/reread.js';
+import { compareCodePoints as compareText } from '../../common/text-order.js';
 import { formatAgo } from './times.js';
 
 export interface StatusText {

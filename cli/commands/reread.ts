@@ -1,4 +1,5 @@
 import { isFleetError } from '../../common/errors.js';
+import { compareCodePoints } from '../../common/text-order.js';
 import type { RereadResult } from '../client/agent-client.js';
 import { Exit } from '../exit-codes.js';
 import { messagesWriter, writeJson } from '../json.js';
@@ -12,17 +13,6 @@ export function changeLines(changes: RereadResult): string[] {
   for (const name of changes.removed) byName.set(name, 'disappeared');
   if (byName.size === 0) return ['No config updates to processes'];
   return [...byName.keys()].sort(compareCodePoints).map((name) => `${name}: ${byName.get(name)}`);
-}
-
-/** Python's default string order (by code point), which differs from JS's UTF-16 order beyond the BMP. */
-export function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
 }
 
 export const reread: Command = {

@@ -1,6 +1,7 @@
 import { Exit } from '../../exit-codes.js';
 import { writeJson } from '../../json.js';
-import { changeLines, compareCodePoints } from '../../commands/reread.js';
+import { compareCodePoints } from '../../../common/text-order.js';
+import { changeLines } from '../../commands/reread.js';
 import type { HostError, RereadResult } from '../../client/controller-client.js';
 import { exitForHostError, hostErrorJson, hostErrorLine } from '../host-errors.js';
 import { line, UsageError, type ClusterCommand } from './command.js';
