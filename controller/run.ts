@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { openSqliteStore } from './store/sqlite-store.js';
 import type { FleetStore } from './store/store.js';
 import { ControllerCore, type ControllerCoreOptions } from './core/controller-core.js';
+import { AccessControl } from './auth/access-control.js';
+import type { FailureLimiterOptions } from './auth/failure-limiter.js';
+import { TokenAdmin } from './auth/token-admin.js';
+import type { AgentServiceOptions } from './grpc/agent-service.js';
 import { startGrpcServer, type ControllerGrpcServer } from './grpc/grpc-server.js';
 import { startHttpServer, type ControllerHttpServer } from './http/http-server.js';
 import type { ListenAddress } from './listen-address.js';
@@ -24,6 +28,19 @@ export interface StartControllerOptions {
   log?: ControllerLog;
   /** Core settings beyond the command line (timeouts, throttle), for tests and benchmarks. */
   core?: Omit<ControllerCoreOptions, 'store' | 'heartbeatMs' | 'log'>;
+  /**
+   * Secure mode's authentication: every call needs a token (clients) or a client certificate
+   * (agents), checked against controller/auth/rpc-roles.ts. Absent: insecure mode, every
+   * caller anonymous with no limit.
+   */
+  auth?: ControllerAuthOptions;
+}
+
+export interface ControllerAuthOptions {
+  /** How many failed authentications an origin may make, and how fast it may go on (failure-limiter.ts). */
+  failures?: FailureLimiterOptions;
+  /** The host name an agent's call is authenticated as (its client certificate's); agents' calls are refused without one. */
+  agentIdentityOf?: AgentServiceOptions['identityOf'];
 }
 
 export interface RunningController extends AsyncDisposable {
@@ -45,7 +62,10 @@ export async function startController(options: StartControllerOptions): Promise<
   let grpc: ControllerGrpcServer | null = null;
   try {
     core = await ControllerCore.open({ ...options.core, store, heartbeatMs: options.heartbeatMs, log });
-    grpc = await startGrpcServer({ core, address: options.listen });
+    const recorder = core;
+    const admin = new TokenAdmin({ tokens: store.tokens, record: (caller, record) => recorder.recordAction(caller, record) });
+    const access = options.auth ? new AccessControl({ tokens: store.tokens, log, failures: options.auth.failures }) : undefined;
+    grpc = await startGrpcServer({ core, admin, access, agentIdentityOf: options.auth?.agentIdentityOf, address: options.listen });
     const http = await startHttpServer({ core, address: options.http, log });
     return new Running(store, core, grpc, http, databasePath);
   } catch (err) {

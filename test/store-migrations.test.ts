@@ -32,7 +32,7 @@ test('a new database gets every migration, in WAL mode', async () => {
   try {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    assert.deepEqual(tables, ['action_hosts', 'actions', 'certificates', 'events', 'hosts', 'processes', 'schema_migrations']);
+    assert.deepEqual(tables, ['action_hosts', 'actions', 'bootstrap', 'certificates', 'events', 'hosts', 'processes', 'schema_migrations', 'sessions', 'tokens']);
   } finally {
     db.close();
   }

@@ -24,4 +24,9 @@ export const RPC_REQUIREMENTS: Readonly<Record<string, RpcRequirement>> = {
   '/fleet.v1.FleetService/Control': 'operator',
   '/fleet.v1.FleetService/Reread': 'operator',
   '/fleet.v1.FleetService/Update': 'operator',
+
+  '/fleet.v1.AdminService/CreateToken': 'admin',
+  '/fleet.v1.AdminService/ListTokens': 'admin',
+  '/fleet.v1.AdminService/RevokeToken': 'admin',
+  '/fleet.v1.AdminService/ListAudit': 'admin',
 };

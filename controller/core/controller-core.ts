@@ -24,6 +24,7 @@ import { HostRegistry } from './host-registry.js';
 import { Ingest } from './ingest.js';
 import type { AgentStream, RereadOutcome } from './link-protocol.js';
 import { followLogs, type LogOutcome, type LogsRequest } from './log-fan-in.js';
+import { recordOperatorAction, type ActionRecord } from './operator-actions.js';
 import { ProcessView } from './process-view.js';
 import { history, listHosts, listProcesses, type HistoryRequest, type HostsQuery, type ProcessListing } from './queries.js';
 import { ReconnectThrottle, type ReconnectThrottleOptions } from './reconnect-throttle.js';
@@ -153,6 +154,15 @@ export class ControllerCore implements AsyncDisposable {
 
   logs(caller: Caller, request: LogsRequest, signal: AbortSignal): AsyncIterable<LogOutcome> {
     return followLogs(this.ctx, caller, request, this.callSignal(signal));
+  }
+
+  /**
+   * Records a mutating call the core did not carry out itself (token create and revoke, host
+   * revocation, an agent's join) in the audit trail and on the event bus, as control and
+   * update are. Never rejects: a store failure is logged.
+   */
+  recordAction(caller: Caller, record: ActionRecord): Promise<void> {
+    return recordOperatorAction(this.ctx, caller, record);
   }
 
   /**

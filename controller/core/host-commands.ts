@@ -1,14 +1,18 @@
 /**
  * reread and update on the selected hosts: one command per host, in parallel, one outcome per
  * host as it answers. update also keeps the process view honest about what it removed (a
- * removed process has no transition that would tell the view), and is recorded as an
- * operator action; reread only reads the agents' configs.
+ * removed process has no transition that would tell the view). Both are recorded as operator
+ * actions (reread reads the agents' configs only, but it is an operator's call all the same).
+ *
+ * A caller with a limit may update a host only where the limit covers every group it acts on,
+ * now and later (`web-*\/*`, or `web-1/api:*` for `update api`): update adds, changes and
+ * removes whole groups, which a narrower limit does not allow. Other hosts get PERMISSION_DENIED.
  */
 import { setMaxListeners } from 'node:events';
 import type { HostScope } from '../../common/address.js';
 import type { GroupUpdate } from '../../common/group-update.js';
 import { AsyncQueue } from './async-queue.js';
-import type { Caller } from './caller.js';
+import { callerCoversGroup, callerCoversHost, type Caller } from './caller.js';
 import type { CoreContext } from './core-context.js';
 import { dispatch, unreachableError } from './dispatch.js';
 import type { AgentCommand, CommandReply, RereadOutcome } from './link-protocol.js';
@@ -23,8 +27,24 @@ export interface HostCommandRequest {
 
 export type HostOutcome<T> = { kind: 'ok'; host: string; value: T } | { kind: 'host-error'; error: HostError };
 
-export function reread(ctx: CoreContext, caller: Caller, request: HostCommandRequest, signal: AbortSignal): AsyncGenerator<HostOutcome<RereadOutcome>> {
-  return onHosts(ctx, caller, request, { kind: 'reread' }, signal, (reply) => reply.reread ?? { added: [], changed: [], removed: [] });
+export async function* reread(ctx: CoreContext, caller: Caller, request: HostCommandRequest, signal: AbortSignal): AsyncGenerator<HostOutcome<RereadOutcome>> {
+  const failures: string[] = [];
+  const hosts: string[] = [];
+  let complete = false;
+  try {
+    for await (const outcome of onHosts(ctx, caller, request, { kind: 'reread' }, signal, (reply) => reply.reread ?? { added: [], changed: [], removed: [] })) {
+      if (outcome.kind === 'host-error') {
+        failures.push(`${outcome.error.host} ${outcome.error.code}`);
+        if (outcome.error.host) hosts.push(outcome.error.host);
+      } else {
+        hosts.push(outcome.host);
+      }
+      yield outcome;
+    }
+    complete = true;
+  } finally {
+    await recordOperatorAction(ctx, caller, { action: 'reread', addresses: request.hosts.length ? request.hosts.map((h) => `${h}/`) : ['all'], hosts: hosts.sort(), failures, abandoned: !complete });
+  }
 }
 
 export async function* update(
@@ -37,11 +57,13 @@ export async function* update(
   const hosts: string[] = [];
   let complete = false;
   try {
-    for await (const outcome of onHosts(ctx, caller, request, { kind: 'update', groups: [...request.groups] }, signal, (reply, host) => {
+    const take = (reply: CommandReply, host: string): GroupUpdate[] => {
       const updates = reply.update ?? [];
       forgetRemoved(ctx, host, updates);
       return updates;
-    })) {
+    };
+    const refuse = (host: string): HostError | null => (updateAllowed(caller, host, request.groups) ? null : updateRefused(caller, host, request.groups));
+    for await (const outcome of onHosts(ctx, caller, request, { kind: 'update', groups: [...request.groups] }, signal, take, refuse)) {
       if (outcome.kind === 'host-error') {
         failures.push(`${outcome.error.host} ${outcome.error.code}`);
         if (outcome.error.host) hosts.push(outcome.error.host);
@@ -77,6 +99,7 @@ async function* onHosts<T>(
   command: AgentCommand,
   signal: AbortSignal,
   take: (reply: CommandReply, host: string) => T,
+  refuse: (host: string) => HostError | null = () => null,
 ): AsyncGenerator<HostOutcome<T>> {
   const { hosts, errors } = resolveHosts({ registry: ctx.registry, view: ctx.view, caller }, request.hosts, request.scope);
   const queue = new AsyncQueue<HostOutcome<T>>();
@@ -87,6 +110,8 @@ async function* onHosts<T>(
   setMaxListeners(0, callSignal);
   const work = Promise.all(
     hosts.map(async (record) => {
+      const refused = refuse(record.name);
+      if (refused) return queue.push({ kind: 'host-error', error: refused });
       if (record.liveness !== 'connected') return queue.push({ kind: 'host-error', error: unreachableError(ctx, record) });
       const outcome = await dispatch(ctx, record, command, callSignal);
       queue.push(outcome.ok ? { kind: 'ok', host: record.name, value: take(outcome.reply, record.name) } : { kind: 'host-error', error: outcome.error });
@@ -101,4 +126,14 @@ async function* onHosts<T>(
     abandon.abort();
     await work;
   }
+}
+
+/** Whether the caller's limit covers every group `update` acts on, on `host` (all of them when `groups` is empty). */
+function updateAllowed(caller: Caller, host: string, groups: readonly string[]): boolean {
+  return groups.length === 0 ? callerCoversHost(caller, host) : groups.every((g) => callerCoversGroup(caller, host, g));
+}
+
+function updateRefused(caller: Caller, host: string, groups: readonly string[]): HostError {
+  const what = groups.length === 0 ? 'every group' : `every process of ${groups.join(', ')}`;
+  return { host, code: 'PERMISSION_DENIED', message: `${caller.who}'s scope does not cover ${what} on ${host}, which update acts on` };
 }

@@ -19,7 +19,7 @@ import type { HostScope } from '../../common/address.js';
 import { FleetError } from '../../common/errors.js';
 import { AsyncQueue } from './async-queue.js';
 import type { AgentSession } from './agent-session.js';
-import type { Caller } from './caller.js';
+import { callerAllows, type Caller } from './caller.js';
 import type { CoreContext } from './core-context.js';
 import { unreachableError } from './dispatch.js';
 import type { LogChannelName, LogChunkIn } from './link-protocol.js';
@@ -137,6 +137,8 @@ export function followLogs(ctx: CoreContext, caller: Caller, request: LogsReques
           feed.backlogDone = true;
           return mergeIfReady();
         }
+        // The agent was sent only what the caller may read; a chunk of anything else is dropped all the same.
+        if (!callerAllows(caller, feed.host, chunk.group, chunk.name)) return;
         const held: Held = { line: { host: feed.host, group: chunk.group, name: chunk.name, channel: chunk.channel, time: chunk.time, data: chunk.data }, arrived: ctx.clock.now(), order: order++ };
         if (!feed.backlogDone) backlog.push(held);
         else live.push(held);

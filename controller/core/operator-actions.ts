@@ -39,7 +39,7 @@ export async function recordOperatorAction(ctx: CoreContext, caller: Caller, rec
     result: summarizeResult(record),
   };
   try {
-    const id = await ctx.store.recordAction(action);
+    const id = await ctx.store.recordAction({ ...action, tokenId: caller.tokenId });
     ctx.bus.publish({ kind: 'action', id, ...action });
   } catch (err) {
     ctx.log.error(`cannot record ${caller.who}'s ${record.action} on ${record.addresses.join(' ')}: ${(err as Error).message}`);

@@ -15,7 +15,7 @@
  */
 import { AddressMatcher, parseAddresses, type HostScope } from '../../common/address.js';
 import type { ErrorCode } from '../../common/errors.js';
-import { callerAllows, callerSeesHost, type Caller } from './caller.js';
+import { callerAllows, callerCoversHost, callerSeesHost, type Caller } from './caller.js';
 import type { HostRecord, HostRegistry } from './host-registry.js';
 import type { ProcessSelector } from './link-protocol.js';
 import type { ProcessView } from './process-view.js';
@@ -89,13 +89,14 @@ export function resolveTargets(ctx: TargetContext, addressTexts: readonly string
 /**
  * Which processes of a host a target acts on, as selectors for the agent. The addresses' own
  * globs go as they are (the agent matches them against its live processes, and a name without
- * wildcards keeps supervisorctl's single-process faults). Only when the caller's limit excludes
- * some process an address matches on this host is that address replaced by the exact processes
- * the caller may touch. (A process the agent added since its last report is not in the view;
- * a glob may still reach it; only a limit the agent itself applies would close that gap.)
+ * wildcards keeps supervisorctl's single-process faults) when the caller may touch everything
+ * on the host. Under a narrower limit each address becomes the exact processes the caller may
+ * touch: a glob would also reach processes the agent added since its last report (or adds
+ * later, which a following log subscription picks up), past the limit.
  */
 export function selectorsFor(ctx: TargetContext, target: HostTarget): ProcessSelector[] {
   const host = target.record.name;
+  const exactOnly = !callerCoversHost(ctx.caller, host);
   const seen = new Set<string>();
   const selectors: ProcessSelector[] = [];
   const add = (group: string, process: string): void => {
@@ -107,7 +108,7 @@ export function selectorsFor(ctx: TargetContext, target: HostTarget): ProcessSel
   for (const m of target.matchers) {
     const matched = ctx.view.list(host).filter((p) => m.matchesProcess(p.group, p.name));
     const allowed = matched.filter((p) => callerAllows(ctx.caller, host, p.group, p.name));
-    if (allowed.length === matched.length) add(m.address.group, m.address.process);
+    if (!exactOnly && allowed.length === matched.length) add(m.address.group, m.address.process);
     else for (const p of allowed) add(escapeGlob(p.group), escapeGlob(p.name));
   }
   return selectors;

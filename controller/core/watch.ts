@@ -31,7 +31,9 @@ export function watchEvents(ctx: CoreContext, caller: Caller, request: WatchRequ
       case 'liveness':
         return reachesHost(entry.host);
       case 'action':
-        return entry.hosts.length === 0 ? request.scope.kind === 'all' && caller.limit === null : entry.hosts.some(reachesHost);
+        // As in history: a limited caller sees an action only when it sees every host it reached.
+        if (entry.hosts.length === 0) return request.scope.kind === 'all' && caller.limit === null;
+        return entry.hosts.every((h) => callerSeesHost(caller, h)) && entry.hosts.some(reachesHost);
     }
   };
   let unsubscribe = (): void => {};

@@ -1,19 +1,18 @@
 /**
- * What every FleetService call shares: the Caller (who and from where; the place where token
- * checks plug in), an AbortSignal that fires when the client goes away, errors mapped to a
- * status with the fault name in `fleet-fault` once, and server streams written with
- * backpressure. A stream cut by the controller's shutdown ends with UNAVAILABLE
- * `server shutting down`.
+ * What every client call (FleetService, AdminService) shares: the Caller the call gate admitted
+ * (call-gate.ts: who, from where, within which scope; the role was checked there), an
+ * AbortSignal that fires when the client goes away, errors mapped to a status with the fault
+ * name in `fleet-fault` once, and server streams written with backpressure. A stream cut by the
+ * controller's shutdown ends with UNAVAILABLE `server shutting down`.
  */
 import { once } from 'node:events';
-import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerWritableStream } from '@grpc/grpc-js';
+import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { toServiceError } from '../../proto/fault-status.js';
 import { FleetError } from '../../common/errors.js';
 import type { Caller } from '../core/caller.js';
+import { callerOf } from './call-gate.js';
 
 export interface CallGuard {
-  /** Who is calling; throws a FleetError to refuse the call. */
-  callerOf(metadata: Metadata, peer: string): Caller;
   /** Aborted when the controller closes. */
   closing: AbortSignal;
 }
@@ -23,7 +22,7 @@ export function unary<Req, Res>(guard: CallGuard, handler: (request: Req, caller
     const client = new AbortController();
     call.on('cancelled', () => client.abort(new FleetError('FAILED', 'the client cancelled the call')));
     Promise.resolve()
-      .then(() => handler(call.request, guard.callerOf(call.metadata, call.getPeer()), client.signal))
+      .then(() => handler(call.request, callerOf(call), client.signal))
       .then(
         (response) => callback(null, response),
         (err: unknown) => {
@@ -60,7 +59,7 @@ async function pump<Req, Res>(
   handler: (request: Req, caller: Caller, signal: AbortSignal) => AsyncIterable<Res>,
   signal: AbortSignal,
 ): Promise<void> {
-  const caller = guard.callerOf(call.metadata, call.getPeer());
+  const caller = callerOf(call);
   for await (const message of handler(call.request, caller, signal)) {
     if (signal.aborted) return;
     if (!call.write(message)) {

@@ -1,7 +1,7 @@
 /**
  * The SQLite schema as a list of versioned migrations, applied in order at open, each in its own
  * transaction and recorded in `schema_migrations`. Never edit a released migration: add the next
- * one (issue 5's certificates are version 2; tokens and audit columns come after).
+ * one (issue 5's certificates are version 2; tokens, sessions and the audit's token ids version 3).
  *
  * Layout choices (reference/toolchain.md section 3): `events` is a rowid table in arrival order,
  * so the table itself is appended to; the per-host index `(host_id, seq)` is the one write that
@@ -98,6 +98,43 @@ export const MIGRATIONS: readonly Migration[] = [
         revoked_at INTEGER                            -- epoch ms; NULL while valid
       ) WITHOUT ROWID;
       CREATE INDEX certificates_host ON certificates (host);
+    `,
+  },
+  {
+    version: 3,
+    name: 'API tokens, dashboard sessions, audit token ids',
+    sql: `
+      -- API tokens (controller/auth): the text is fvt_<id>_<secret>; only sha256(secret) is kept.
+      CREATE TABLE tokens (
+        id          TEXT    PRIMARY KEY,              -- 16 hex digits, the public part
+        secret_hash BLOB    NOT NULL,                 -- sha256 of the secret part
+        name        TEXT    NOT NULL,
+        role        TEXT    NOT NULL,                 -- viewer | operator | admin | join
+        scopes      TEXT    NOT NULL DEFAULT '[]',    -- JSON array of addresses; empty: everything
+        created_by  TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,                 -- epoch ms
+        expires_at  INTEGER,                          -- epoch ms; NULL: never
+        revoked_at  INTEGER                           -- epoch ms; NULL while valid
+      ) WITHOUT ROWID;
+
+      -- The one bootstrap (fleet-controller bootstrap): a second one is refused.
+      CREATE TABLE bootstrap (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        time     INTEGER NOT NULL,
+        token_id TEXT    NOT NULL
+      );
+
+      -- Dashboard sessions: sha256 of the cookie value; a session lives no longer than its token.
+      CREATE TABLE sessions (
+        id_hash    BLOB    PRIMARY KEY,
+        token_id   TEXT    NOT NULL REFERENCES tokens (id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_expires ON sessions (expires_at);
+
+      -- Which token acted ('' for anonymous callers in insecure mode and for agents).
+      ALTER TABLE actions ADD COLUMN token_id TEXT NOT NULL DEFAULT '';
     `,
   },
 ];

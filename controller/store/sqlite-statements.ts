@@ -69,7 +69,7 @@ export class SqliteStatements {
   readonly putProcess: Statement<[hostId: number, group: string, name: string, info: string]>;
   readonly deleteProcess: Statement<[hostId: number, group: string, name: string]>;
   readonly deleteHostProcesses: Statement<[hostId: number]>;
-  readonly insertAction: Statement<[time: number, who: string, origin: string, action: string, addresses: string, hosts: string, result: string], number>;
+  readonly insertAction: Statement<[time: number, who: string, tokenId: string, origin: string, action: string, addresses: string, hosts: string, result: string], number>;
   readonly insertActionHost: Statement<[hostId: number, actionId: number]>;
 
   constructor(private readonly db: Database) {
@@ -92,8 +92,8 @@ export class SqliteStatements {
     this.deleteProcess = db.prepare('DELETE FROM processes WHERE host_id = ? AND grp = ? AND name = ?');
     this.deleteHostProcesses = db.prepare('DELETE FROM processes WHERE host_id = ?');
     this.insertAction = db
-      .prepare<[number, string, string, string, string, string, string], number>(
-        'INSERT INTO actions (time, who, origin, action, addresses, hosts, result) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      .prepare<[number, string, string, string, string, string, string, string], number>(
+        'INSERT INTO actions (time, who, token_id, origin, action, addresses, hosts, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
       )
       .pluck();
     this.insertActionHost = db.prepare('INSERT OR IGNORE INTO action_hosts (host_id, action_id) VALUES (?, ?)');

@@ -23,7 +23,8 @@ import { registerFnmatch, SqliteHistory, type HistoryContext } from './sqlite-hi
 import { migrate } from './sqlite-migrations.js';
 import { DEFAULT_RETENTION, SqliteRetention, type RetentionOptions } from './sqlite-retention.js';
 import { SqliteStatements, type HostRow } from './sqlite-statements.js';
-import type { AppendResult, CertificateStore, FleetStore, HistoryQuery, HostConnect, HostProcess, NewAction, StoredHost } from './store.js';
+import { SqliteTokens } from './sqlite-tokens.js';
+import type { AppendResult, CertificateStore, FleetStore, HistoryQuery, HostConnect, HostProcess, NewAction, StoredHost, TokenStore } from './store.js';
 import { ViewBuffer, type HostViewChange } from './view-buffer.js';
 
 export interface SqliteStoreOptions {
@@ -74,6 +75,7 @@ class SqliteStore implements FleetStore {
   private viewWrite: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   readonly certificates: CertificateStore;
+  readonly tokens: TokenStore;
 
   static open(options: SqliteStoreOptions): SqliteStore {
     const path = resolve(options.path);
@@ -113,6 +115,7 @@ class SqliteStore implements FleetStore {
   ) {
     this.sql = new SqliteStatements(db);
     this.certificates = new SqliteCertificates(db, path, () => this.checkOpen());
+    this.tokens = new SqliteTokens(db, path, () => this.checkOpen());
     this.viewWriteMs = options.viewWriteMs ?? 1000;
     this.onError = options.onError ?? ((err) => process.stderr.write(`fleet-controller: ${err.message}\n`));
     for (const row of this.sql.loadHosts()) this.addHost(row);
@@ -300,6 +303,7 @@ class SqliteStore implements FleetStore {
         const id = this.sql.insertAction.get(
           action.time,
           action.who,
+          action.tokenId ?? '',
           action.origin,
           action.action,
           JSON.stringify(action.addresses),

@@ -49,8 +49,8 @@ export interface AppendResult {
   stored: AgentEvent[];
 }
 
-/** An operator's action to record: the row id and kind are the store's. */
-export type NewAction = Omit<ActionEvent, 'kind' | 'id'>;
+/** An operator's action to record: the row id and kind are the store's. `tokenId`: the token that acted, '' (the default) for none. */
+export type NewAction = Omit<ActionEvent, 'kind' | 'id'> & { tokenId?: string };
 
 export type HistoryKind = HistoryEvent['kind'];
 
@@ -102,9 +102,81 @@ export interface CertificateStore {
   listCertificates(now: number): Promise<IssuedCertificate[]>;
 }
 
+/** An API token as stored (controller/auth/tokens.ts): everything but its secret, whose hash is kept apart. */
+export interface StoredToken {
+  /** 16 hex digits: the public part of `fvt_<id>_<secret>`. */
+  id: string;
+  name: string;
+  role: 'viewer' | 'operator' | 'admin' | 'join';
+  /** Addresses (`web-*\/*`) the token may see and touch; empty: everything. */
+  scopes: string[];
+  /** Who created it: a token's name, or `bootstrap`. */
+  createdBy: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms, or null for a token that never expires. */
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A dashboard session: keyed by the sha256 of its cookie value. */
+export interface StoredSession {
+  tokenId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A row of the audit trail (the `actions` table), as `fleetctl audit` shows it. */
+export interface AuditEntry extends Omit<ActionEvent, 'kind'> {
+  /** The token that acted; '' for anonymous callers (insecure mode) and agents. */
+  tokenId: string;
+}
+
+export interface AuditQuery {
+  /** Epoch ms, inclusive; 0: from the start. */
+  since: number;
+  /** Only rows whose who (token name) or token id is this; '' for all. */
+  who: string;
+  /** The newest this many rows. */
+  limit: number;
+}
+
+/**
+ * API tokens, dashboard sessions and the audit trail's reading side. Every write is committed
+ * before its promise resolves. Failures are FleetErrors as for the rest of the store; a second
+ * bootstrap is FAILED `already bootstrapped`.
+ */
+export interface TokenStore {
+  addToken(token: StoredToken, secretHash: Uint8Array): Promise<void>;
+  /**
+   * The first admin token, once: the token, the bootstrap mark and its audit row in one
+   * transaction. Rejects with FAILED when the database was bootstrapped before.
+   */
+  bootstrap(token: StoredToken, secretHash: Uint8Array, audit: NewAction): Promise<void>;
+  /** Whether bootstrap has been done. */
+  bootstrapped(): Promise<boolean>;
+  /** The token with this id and its secret's hash, whatever its state; null when unknown. */
+  getToken(id: string): Promise<{ token: StoredToken; secretHash: Uint8Array } | null>;
+  /** Every token, newest first (revoked and expired ones included). */
+  listTokens(): Promise<StoredToken[]>;
+  /** Marks the token revoked at `time` (a revoked token keeps its first time); null when unknown. Its sessions are deleted. */
+  revokeToken(id: string, time: number): Promise<StoredToken | null>;
+
+  addSession(idHash: Uint8Array, session: StoredSession): Promise<void>;
+  getSession(idHash: Uint8Array): Promise<StoredSession | null>;
+  deleteSession(idHash: Uint8Array): Promise<void>;
+  /** Deletes sessions that expired before `now`; resolves with how many. */
+  pruneSessions(now: number): Promise<number>;
+
+  /** The audit trail, oldest first: the `limit` newest rows that match. */
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
 export interface FleetStore extends AsyncDisposable {
   /** Agent certificates (issue 5): a part of the same database. */
   readonly certificates: CertificateStore;
+  /** API tokens, dashboard sessions and the audit trail (issue 5): a part of the same database. */
+  readonly tokens: TokenStore;
 
   /** Records an agent's hello (creating the host on first sight); resolves with the stored host, whose lastSeq is what HelloAck carries. */
   recordConnect(connect: HostConnect): Promise<StoredHost>;
