@@ -8,6 +8,13 @@ import { startController } from './run.js';
 const PROG = 'fleet-controller';
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'bootstrap') {
+    const { bootstrapCommand } = await import('./bootstrap-command.js');
+    const outcome = await bootstrapCommand(process.argv.slice(3), PROG);
+    process.stdout.write(outcome.stdout);
+    process.stderr.write(outcome.stderr);
+    return outcome.code;
+  }
   const parsed = parseControllerArgs(process.argv.slice(2), PROG);
   if (parsed.kind === 'exit') {
     process.stdout.write(parsed.stdout);
