@@ -11,6 +11,7 @@ import { getopt, GetoptError } from './getopt.js';
 import { readCtlConfig, findCtlConfig, type CtlConfig } from './ctl-config.js';
 import { Exit } from './exit-codes.js';
 import { parseControllerAddress, type ControllerAddress } from './client/controller-address.js';
+import { fleetctlIniPath, iniController, readFleetctlIni, resolveCredentials, type ClusterCredentials, type FleetctlIni } from './cluster/credentials.js';
 import { parseLabelSelector, SCOPE_CONFLICT, scopeOf, type ScopeFlags } from './cluster/scope.js';
 
 export type OutputFormat = 'text' | 'json';
@@ -37,6 +38,8 @@ export interface CtlOptions {
 /** fleetctl's cluster mode, from the flags before the action and the environment. */
 export interface ClusterOptions {
   controller: ControllerAddress;
+  /** Plaintext or TLS, the token and the CA (cluster/credentials.ts). */
+  credentials: ClusterCredentials;
   /** The scope flags given before the action. */
   scope: ScopeFlags;
   /** The host an address without `host/` reaches when no flag says otherwise: FLEET_HOST, else this machine's name. */
@@ -136,12 +139,16 @@ Options:
 
 Cluster mode (fleetctl only): act through fleet-controller on many hosts
 --controller HOST[:PORT] -- the controller's gRPC address (or FLEET_CONTROLLER; port 7400 if left out)
+--token TOKEN -- the API token (or FLEET_TOKEN)
+--ca FILE -- the controller's CA certificate, its DATA/pki/ca.crt (or FLEET_CA)
 --insecure -- plaintext without authentication, the controller's development mode
-     (or FLEET_INSECURE=1); the only mode this version has
+     (or FLEET_INSECURE=1)
 --host HOST -- the host an address without HOST/ acts on (or FLEET_HOST; default: this machine)
 -A/--all-hosts -- act on every host
 --hosts KEY=VALUE[,...] -- act on the hosts with these labels
-Use "${progname} --controller ADDR --insecure help" for the cluster commands.
+The controller, token and CA can live in [fleetctl] of ~/.config/fleetvisor/fleetctl.ini
+($XDG_CONFIG_HOME/fleetvisor/fleetctl.ini), mode 0600: controller = ..., token = ..., ca = ...
+Use "${progname} --controller ADDR help" for the cluster commands.
 
 action [arguments] -- see below
 
@@ -155,7 +162,8 @@ Examples:
   ${progname} -s unix:///run/fleet.sock tail -f worker stderr
   ${progname} status -o json              the same, as one JSON document for scripts
   ${progname} help json                   the JSON shapes
-  ${progname} --controller ctl:7400 --insecure status -A     every host's processes
+  ${progname} --controller ctl:7400 --ca ca.crt --token fvt_... status -A     every host's processes
+  ${progname} --controller 127.0.0.1:7400 --insecure status -A     the same, development mode
 
 `;
 }
@@ -251,12 +259,10 @@ export function parseCtlArgs(argv: readonly string[], ctx: ParseContext): ParseO
   };
 }
 
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
-
 /**
- * Cluster mode or not, and its settings. `--controller` selects it; so does FLEET_CONTROLLER
- * unless -c or -s point at a local agent. Plaintext is the only transport for now, so it must
- * be asked for (--insecure, FLEET_INSECURE); --token and --ca are reserved for the secure mode.
+ * Cluster mode or not, and its settings. `--controller` selects it; so do FLEET_CONTROLLER and
+ * a controller in fleetctl.ini, unless -c or -s point at a local agent. The credentials (token,
+ * CA, --insecure) come from cluster/credentials.ts.
  */
 function clusterOptions(cf: ClusterFlags, flags: Partial<Settable>, ctx: ParseContext): ClusterOptions | Error | null {
   const local = flags.configFile !== undefined || flags.serverurl !== undefined;
@@ -264,28 +270,25 @@ function clusterOptions(cf: ClusterFlags, flags: Partial<Settable>, ctx: ParseCo
     return new Error('--controller talks to fleet-controller, -c and -s to a local agent: give one or the other');
   }
   const envController = ctx.env.FLEET_CONTROLLER;
-  const text = cf.controller ?? (local || !envController ? undefined : envController);
-  if (text === undefined) {
+  let named: { text: string; where: string } | null =
+    cf.controller !== undefined ? { text: cf.controller, where: '--controller' } : !local && envController ? { text: envController, where: 'FLEET_CONTROLLER' } : null;
+  // fleetctl.ini is read only when it can matter: cluster mode chosen, or no local agent named.
+  let ini: FleetctlIni | null = null;
+  if (named !== null || !local) {
+    const read = readFleetctlIni(fleetctlIniPath(ctx));
+    if (read instanceof Error) return read;
+    ini = read;
+    if (named === null && !local) named = iniController(ini);
+  }
+  if (named === null) {
     const given = Object.entries(CLUSTER_TARGET).find(([, key]) => cf[key] !== undefined)?.[0];
     if (given === undefined) return null;
     return new Error(`${given} needs the controller: give --controller HOST:PORT (or set FLEET_CONTROLLER)`);
   }
-  const controller = parseControllerAddress(text);
-  if (controller instanceof Error) return new Error(`${cf.controller !== undefined ? '--controller' : 'FLEET_CONTROLLER'}: ${controller.message}`);
-  if (cf.token !== undefined || cf.ca !== undefined) {
-    return new Error(
-      `${cf.token !== undefined ? '--token' : '--ca'} is for the controller's secure mode (TLS and API tokens), which this version does not have yet; ` +
-        'use --insecure against a controller started with fleet-controller --insecure',
-    );
-  }
-  const insecure = cf.insecure === true || TRUE_WORDS.has((ctx.env.FLEET_INSECURE ?? '').toLowerCase());
-  if (!insecure) {
-    return new Error(
-      `fleetctl talks to the controller at ${controller.text} in its development mode only (plaintext, no authentication): ` +
-        'add --insecure (or set FLEET_INSECURE=1) to use it with a controller started with fleet-controller --insecure. ' +
-        'TLS and API tokens (--ca, --token) come in a later version.',
-    );
-  }
+  const controller = parseControllerAddress(named.text);
+  if (controller instanceof Error) return new Error(`${named.where}: ${controller.message}`);
+  const credentials = resolveCredentials({ token: cf.token, ca: cf.ca, insecure: cf.insecure }, ini, ctx);
+  if (credentials instanceof Error) return credentials;
   const scope: ScopeFlags = {};
   if (cf.host !== undefined) scope.host = cf.host;
   if (cf.allHosts) scope.allHosts = true;
@@ -297,7 +300,7 @@ function clusterOptions(cf: ClusterFlags, flags: Partial<Settable>, ctx: ParseCo
   if (scope.host === '') return new Error('--host: give a host name');
   if (scopeOf(scope, '') instanceof Error) return new Error(SCOPE_CONFLICT);
   const defaultHost = ctx.env.FLEET_HOST || (ctx.hostname ?? hostname)();
-  return { controller, scope, defaultHost };
+  return { controller, credentials, scope, defaultHost };
 }
 
 /**

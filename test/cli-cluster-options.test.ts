@@ -52,16 +52,18 @@ test('FLEET_CONTROLLER and FLEET_INSECURE select cluster mode from the environme
   assert.equal(run(['status'], { FLEET_CONTROLLER: '127.0.0.1:7400', FLEET_INSECURE: 'yes' }).cluster?.controller.host, '127.0.0.1');
 });
 
-test('without --insecure cluster mode is refused with what to add (plaintext is the only mode yet)', () => {
+test('without --insecure cluster mode needs the controller\'s CA, and says where to give it', () => {
   const err = usage(['--controller', 'ctl:7400', 'status']);
-  assert.match(err, /^Error: fleetctl talks to the controller at ctl:7400 in its development mode only/);
-  assert.match(err, /add --insecure \(or set FLEET_INSECURE=1\)/);
-  assert.match(usage(['status'], { FLEET_CONTROLLER: 'ctl', FLEET_INSECURE: '0' }), /add --insecure/);
+  assert.match(err, /^Error: the controller's secure mode needs its CA certificate to check whom fleetctl talks to: give --ca FILE \(or FLEET_CA, or ca = FILE in \[fleetctl\] of \/home\/t\/\.config\/fleetvisor\/fleetctl\.ini\)/);
+  assert.match(err, /For a controller started with --insecure, add --insecure \(or FLEET_INSECURE=1\)/);
+  assert.match(usage(['status'], { FLEET_CONTROLLER: 'ctl', FLEET_INSECURE: '0' }), /needs its CA certificate/);
+  assert.match(usage(['--controller', 'ctl', '--ca', '/nonexistent/ca.crt', 'status']), /^Error: --ca: cannot read the controller's CA certificate \/nonexistent\/ca\.crt: no such file/);
 });
 
-test('--token and --ca are reserved for the secure mode and say so', () => {
-  assert.match(usage(['--controller', 'ctl', '--insecure', '--token', 't', 'status']), /^Error: --token is for the controller's secure mode/);
-  assert.match(usage(['--controller', 'ctl', '--insecure', '--ca', '/ca.pem', 'status']), /^Error: --ca is for the controller's secure mode/);
+test('--insecure with a token sends the token; the CA is not needed there', () => {
+  assert.deepEqual(cluster(['--controller', 'ctl', '--insecure', '--token', 'fvt_x', 'status']).credentials, { insecure: true, token: 'fvt_x', caPem: null });
+  assert.deepEqual(cluster(['--controller', 'ctl', '--insecure', 'status'], { FLEET_TOKEN: 'fvt_y' }).credentials, { insecure: true, token: 'fvt_y', caPem: null });
+  assert.match(usage(['--controller', 'ctl', '--insecure', '--token', '', 'status']), /^Error: --token: not a token: it is empty or has spaces/);
 });
 
 test('cluster flags without a controller, and --controller beside -s, are usage errors', () => {

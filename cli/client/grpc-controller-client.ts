@@ -4,8 +4,8 @@
  * module only when a cluster command first needs the controller (cli/cluster/cluster-session.ts),
  * so `help` and usage errors load neither http2 nor the codecs.
  *
- * Plaintext only (the controller's --insecure mode) until TLS and API tokens exist; the
- * transport's endpoint will then get a TLS kind and the calls a token in their metadata.
+ * The connection (controller-connection.ts) says where the controller is, how to reach it and
+ * which token every call carries.
  */
 import type { HostScope } from '../../common/address.js';
 import type { FleetEntry, HistoryEvent } from '../../common/fleet-event.js';
@@ -13,7 +13,7 @@ import type { GroupUpdate } from '../../common/group-update.js';
 import type { HostInfo, LabelSelector } from '../../common/host.js';
 import { FleetServiceDefinition as Service } from '../../proto/gen/fleet/v1/fleet.js';
 import { LogChannel as ProtoLogChannel } from '../../proto/gen/fleet/v1/agent_control.js';
-import type { ControllerAddress } from './controller-address.js';
+import { controllerEndpoint, controllerTransportOptions, type ControllerConnection } from './controller-connection.js';
 import type {
   ControlOutcome,
   ControlRequest,
@@ -36,17 +36,17 @@ const rpc = grpcMethods(Service);
 /** How long a unary call (a listing, a history query) may take before fleetctl gives up on the controller. */
 export const UNARY_TIMEOUT_MS = 30_000;
 
-export function connectController(address: ControllerAddress): ControllerClient {
-  return new GrpcControllerClient(address);
+export function connectController(connection: ControllerConnection): ControllerClient {
+  return new GrpcControllerClient(connection);
 }
 
 class GrpcControllerClient implements ControllerClient {
   readonly address: string;
   private readonly transport: GrpcTransport;
 
-  constructor(address: ControllerAddress) {
-    this.address = address.text;
-    this.transport = new GrpcTransport({ kind: 'tcp', host: address.host, port: address.port });
+  constructor(connection: ControllerConnection) {
+    this.address = connection.address.text;
+    this.transport = new GrpcTransport(controllerEndpoint(connection), controllerTransportOptions(connection));
   }
 
   async listHosts(query: { hosts: readonly string[]; labels?: LabelSelector }, signal?: AbortSignal): Promise<HostInfo[]> {

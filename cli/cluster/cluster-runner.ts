@@ -5,6 +5,7 @@
  *
  *   UsageError, a bad -o or scope          `Error: ...` on stderr, exit 2
  *   controller unreachable                 what failed and what to check, exit 4
+ *   credentials refused (UNAUTHENTICATED, PERMISSION_DENIED)   the controller's words, exit 4
  *   BAD_ADDRESS, INCORRECT_PARAMETERS...   the controller's message, exit 2
  *   any other fault of a whole call        `fleetctl: ERROR (CODE: message)`, exit 1
  *
@@ -146,10 +147,19 @@ export class ClusterRunner {
       case 'HOST_UNREACHABLE':
         this.io.err(
           `fleetctl: ${err.message}\n` +
-            `Check that fleet-controller is running there (fleet-controller --insecure --listen ${address} --data DIR), ` +
+            `Check that fleet-controller is running there (fleet-controller ${this.session.insecure ? '--insecure ' : ''}--listen ${address} --data DIR), ` +
             `or point --controller (or FLEET_CONTROLLER) at its gRPC address.\n`,
         );
         return Exit.INSUFFICIENT_PRIVILEGES;
+      case 'UNAUTHENTICATED':
+        this.io.err(`fleetctl: the controller at ${address} did not accept the credentials: ${err.message}\n`);
+        return Exit.INSUFFICIENT_PRIVILEGES;
+      case 'PERMISSION_DENIED':
+        this.io.err(`fleetctl: the controller at ${address} refused: ${err.message}\n`);
+        return Exit.INSUFFICIENT_PRIVILEGES;
+      case 'RATE_LIMITED':
+        this.io.err(`fleetctl: the controller at ${address} refused: ${err.message}\n`);
+        return Exit.GENERIC;
       case 'BAD_ADDRESS':
       case 'BAD_ARGUMENTS':
       case 'INCORRECT_PARAMETERS':

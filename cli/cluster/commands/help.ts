@@ -35,6 +35,10 @@ logs -o json      one line of output per line: {"time_ms", "host", "address", "c
 reread -o json    {"hosts": [{"host", "added": [], "changed": [], "removed": []}], "errors": [...]}
 update -o json    {"hosts": [{"host", "updates": [{"group", "action", "result", "fault", "description",
                     "restarted": [], "added": [], "removed": []}]}], "errors": [...]}
+token create -o json  {"token", "id", "name", "role", "scopes", "created_by", "created_at_ms", "expires_at_ms"}
+token list -o json    {"tokens": [{"id", "name", "role", "scopes", "state", "created_by", "created_at_ms",
+                        "expires_at_ms", "revoked_at_ms"}]}
+audit -o json     {"entries": [{"id", "time_ms", "who", "token_id", "origin", "action", "addresses", "hosts", "result"}]}
 
 Example:
 fleetctl status -A -o json | jq -r '.processes[] | select(.state != "RUNNING") | .address'

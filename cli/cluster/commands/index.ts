@@ -16,6 +16,8 @@ const LOADERS: ReadonlyMap<string, () => Promise<ClusterCommand>> = new Map([
   ['events', async () => (await import('./events.js')).events],
   ['reread', async () => (await import('./reread.js')).reread],
   ['update', async () => (await import('./update.js')).update],
+  ['token', async () => (await import('./token.js')).token],
+  ['audit', async () => (await import('./audit.js')).audit],
   ['quit', async () => (await import('./quit.js')).quit],
   ['exit', async () => (await import('./quit.js')).exit],
   ['EOF', async () => (await import('./quit.js')).eof],
