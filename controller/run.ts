@@ -64,7 +64,9 @@ export async function startController(options: StartControllerOptions): Promise<
     core = await ControllerCore.open({ ...options.core, store, heartbeatMs: options.heartbeatMs, log });
     const recorder = core;
     const admin = new TokenAdmin({ tokens: store.tokens, record: (caller, record) => recorder.recordAction(caller, record) });
-    const access = options.auth ? new AccessControl({ tokens: store.tokens, log, failures: options.auth.failures }) : undefined;
+    const access = options.auth
+      ? new AccessControl({ tokens: store.tokens, log, failures: options.auth.failures, audit: (caller, record) => recorder.recordAction(caller, record) })
+      : undefined;
     grpc = await startGrpcServer({ core, admin, access, agentIdentityOf: options.auth?.agentIdentityOf, address: options.listen });
     const http = await startHttpServer({ core, address: options.http, log });
     return new Running(store, core, grpc, http, databasePath);

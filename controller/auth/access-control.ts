@@ -9,6 +9,7 @@
  */
 import { FleetError } from '../../common/errors.js';
 import { limitedCaller, type Caller } from '../core/caller.js';
+import type { ActionRecord } from '../core/operator-actions.js';
 import type { ControllerLog } from '../log.js';
 import type { StoredToken, TokenStore } from '../store/store.js';
 import { FailureLimiter, type FailureLimiterOptions } from './failure-limiter.js';
@@ -21,6 +22,12 @@ export interface AccessControlOptions {
   /** Epoch ms (Date.now). */
   now?: () => number;
   failures?: FailureLimiterOptions;
+  /**
+   * Records a refused call of a valid token (a role too low, a join token off its use) in the
+   * audit trail (ControllerCore.recordAction); never rejects. Calls without valid credentials
+   * are logged instead: a brute-force loop must not fill the trail.
+   */
+  audit?: (caller: Caller, record: ActionRecord) => Promise<void>;
 }
 
 /** What a call presents: a bearer token (or none), where it comes from, and an agent's certified host name. */
@@ -31,6 +38,8 @@ export interface Credentials {
   origin: string;
   /** The host name the transport authenticated (an agent's client certificate); null without one. */
   agentHost: string | null;
+  /** The addresses the call names, for the audit row of a refusal. */
+  addresses?: readonly string[];
 }
 
 const RANK: Readonly<Record<string, number>> = { viewer: 1, operator: 2, admin: 3 };
@@ -56,10 +65,12 @@ export class AccessControl {
   private readonly log: ControllerLog;
   private readonly now: () => number;
   private readonly limiter: FailureLimiter;
+  private readonly audit: AccessControlOptions['audit'];
 
   constructor(options: AccessControlOptions) {
     this.tokens = options.tokens;
     this.log = options.log;
+    this.audit = options.audit;
     this.now = options.now ?? Date.now;
     this.limiter = new FailureLimiter(options.failures);
   }
@@ -79,11 +90,14 @@ export class AccessControl {
       return { who: `agent ${credentials.agentHost}`, tokenId: '', origin: credentials.origin, limit: null };
     }
     const token = await this.authenticate(credentials.bearer, credentials.origin);
+    const caller = this.callerOf(token, credentials.origin);
     if (!roleMeets(token.role, requirement)) {
       const needs = requirement === 'join' ? 'a join token' : `the ${requirement} role or above`;
-      throw new FleetError('PERMISSION_DENIED', `${method} needs ${needs}; token ${token.name} (${token.id}) has the ${token.role} role`);
+      const refusal = new FleetError('PERMISSION_DENIED', `${method} needs ${needs}; token ${token.name} (${token.id}) has the ${token.role} role`);
+      await this.audit?.(caller, { action: `denied ${method}`, addresses: credentials.addresses ?? [], hosts: [], failures: [`PERMISSION_DENIED ${refusal.message}`] });
+      throw refusal;
     }
-    return this.callerOf(token, credentials.origin);
+    return caller;
   }
 
   /** The Caller a valid token acts as: its name, id and scope. */

@@ -49,7 +49,7 @@ export function tokenGate(access: AccessControl, agentIdentityOf?: AgentIdentity
       const peer = call.getPeer();
       // Only agent methods look at the certificate; a client's call never depends on it.
       const agentHost = requirementOf(path) === 'agent' && agentIdentityOf ? await agentIdentityOf(call) : null;
-      const caller = await access.admit(path, { bearer: bearerOf(call.metadata), origin: originHost(peer), agentHost });
+      const caller = await access.admit(path, { bearer: bearerOf(call.metadata), origin: originHost(peer), agentHost, addresses: addressesOf(call) });
       return { ...caller, origin: peer };
     },
   };
@@ -64,6 +64,12 @@ export function bearerOf(metadata: Metadata): string | null {
   if (values.length === 0) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(String(values[0]));
   return m ? m[1]! : '';
+}
+
+/** The `addresses` of a decoded request (unary and server-streaming calls have theirs by now), for the audit row of a refusal. */
+function addressesOf(call: ServerSurfaceCall): readonly string[] {
+  const addresses = (call as { request?: { addresses?: unknown } }).request?.addresses;
+  return Array.isArray(addresses) ? addresses.filter((a): a is string => typeof a === 'string') : [];
 }
 
 const admitted = new WeakMap<object, Caller>();
