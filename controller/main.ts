@@ -1,4 +1,5 @@
 // fleet-controller: the fleet's control plane (gRPC for agents and fleetctl, HTTP for the dashboard).
+import { join } from 'node:path';
 import { VERSION } from '../common/version.js';
 import { routeGrpcLogs } from './grpc/grpc-server.js';
 import { createControllerLog } from './log.js';
@@ -15,6 +16,13 @@ async function main(): Promise<number> {
     process.stderr.write(outcome.stderr);
     return outcome.code;
   }
+  if (process.argv[2] === 'ca-fingerprint') {
+    const { caFingerprintCommand } = await import('./pki/ca-fingerprint-command.js');
+    const outcome = caFingerprintCommand(process.argv.slice(3), PROG);
+    process.stdout.write(outcome.stdout);
+    process.stderr.write(outcome.stderr);
+    return outcome.code;
+  }
   const parsed = parseControllerArgs(process.argv.slice(2), PROG);
   if (parsed.kind === 'exit') {
     process.stdout.write(parsed.stdout);
@@ -26,12 +34,22 @@ async function main(): Promise<number> {
   routeGrpcLogs(log);
   let controller;
   try {
-    controller = await startController({ listen: options.listen, http: options.http, dataDir: options.dataDir, heartbeatMs: options.heartbeatMs, log });
+    controller = await startController({
+      listen: options.listen,
+      http: options.http,
+      dataDir: options.dataDir,
+      heartbeatMs: options.heartbeatMs,
+      log,
+      ...(options.insecure ? {} : { auth: {}, tls: { certTtlMs: options.certTtlMs, extraNames: options.extraNames } }),
+    });
   } catch (err) {
     process.stderr.write(`Error: ${(err as Error).message}\n`);
     return 1;
   }
-  const mode = options.insecure ? 'insecure: plaintext, no authentication' : 'secure';
+  const mode = options.insecure ? 'insecure: plaintext, no authentication' : 'secure: TLS, client certificates and API tokens';
+  if (controller.ca) {
+    process.stdout.write(`CA fingerprint: ${controller.ca.fingerprint}${controller.ca.created ? ` (new CA in ${join(options.dataDir, 'pki')})` : ''}\n`);
+  }
   process.stdout.write(
     `${PROG} ${VERSION} ready: gRPC ${controller.grpcAddress} (${mode}), HTTP ${controller.httpUrl}, data ${controller.databasePath}\n`,
   );

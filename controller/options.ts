@@ -25,6 +25,10 @@ export interface ControllerOptions {
   dataDir: string;
   insecure: boolean;
   heartbeatMs: number;
+  /** Secure mode: how long agent certificates are valid. */
+  certTtlMs: number;
+  /** Secure mode: extra DNS names and addresses for the server certificate. */
+  extraNames: string[];
 }
 
 export type ControllerArgsOutcome = { kind: 'run'; options: ControllerOptions } | { kind: 'exit'; code: number; stdout: string; stderr: string };
@@ -32,11 +36,19 @@ export type ControllerArgsOutcome = { kind: 'run'; options: ControllerOptions } 
 export const DEFAULT_LISTEN = '127.0.0.1:7400';
 export const DEFAULT_HTTP = '127.0.0.1:7401';
 export const DEFAULT_HEARTBEAT = '5s';
+export const DEFAULT_CERT_TTL = '30d';
+const MIN_CERT_TTL_MS = 60_000;
+const MAX_CERT_TTL_MS = 3650 * 86_400_000;
 const MIN_HEARTBEAT_MS = 100;
 const MAX_HEARTBEAT_MS = 600_000;
 
 export const USAGE_EXAMPLES = `
 Examples:
+  fleet-controller --listen 0.0.0.0:7400 --data /var/lib/fleet-controller
+      secure mode: TLS with the controller's own CA (made in DATA/pki on the first start; its
+      fingerprint is printed), agents by client certificate, clients by API token
+  fleet-controller ca-fingerprint --data /var/lib/fleet-controller
+      print the CA fingerprint again (for fleet-agent join --ca-fingerprint)
   fleet-controller --insecure --data ./fleet-data
       development mode: plaintext, no authentication, on ${DEFAULT_LISTEN} (gRPC) and ${DEFAULT_HTTP} (HTTP)
   fleet-controller --insecure --listen 127.0.0.1:7400 --http 127.0.0.1:8080 --data /tmp/fleet --heartbeat 2s
@@ -50,14 +62,13 @@ relative data path is relative to the file's directory):
   data = /var/lib/fleet-controller
   insecure = true
   heartbeat = 5s
+  cert_ttl = 30d
+  san = ctl.example.com, 10.0.0.5
 
-Agents connect with [fleet] controller = HOST:PORT (and insecure = true in development mode).
+Agents connect with [fleet] controller = HOST:PORT after enrolling once (fleet-agent join), or
+with insecure = true in development mode.
 Signals: TERM and INT close the controller cleanly.
 `;
-
-const SECURE_MODE_MISSING =
-  'secure mode needs agent enrollment with mutual TLS and API tokens, which this version does not have yet; ' +
-  `to try the controller, run the development mode on a loopback address: fleet-controller --insecure --listen ${DEFAULT_LISTEN} --data DIR`;
 
 interface Setting {
   value: string;
@@ -66,7 +77,7 @@ interface Setting {
   fromFile: boolean;
 }
 
-const FILE_KEYS = ['listen', 'http', 'data', 'insecure', 'heartbeat'] as const;
+const FILE_KEYS = ['listen', 'http', 'data', 'insecure', 'heartbeat', 'cert_ttl', 'san'] as const;
 type FileKey = (typeof FILE_KEYS)[number];
 
 export function parseControllerArgs(argv: string[], prog = 'fleet-controller', cwd = process.cwd()): ControllerArgsOutcome {
@@ -80,6 +91,8 @@ export function parseControllerArgs(argv: string[], prog = 'fleet-controller', c
     .option('--data <dir>', 'directory of the controller\'s database (created if missing)')
     .option('--insecure', 'development mode: plaintext, no authentication, loopback addresses only')
     .option('--heartbeat <duration>', `heartbeat interval of agent streams (default ${DEFAULT_HEARTBEAT}); stale after 1.5 intervals of silence, disconnected after 2`)
+    .option('--cert-ttl <duration>', `secure mode: how long agent certificates are valid (default ${DEFAULT_CERT_TTL}); agents renew at two thirds of it`)
+    .option('--san <name>', 'secure mode: an extra DNS name or IP address for the server certificate (repeatable; clients check the name fleet-controller)', (v: string, all: string[] = []) => [...all, v])
     .option('-v, --version', 'print the version number and exit')
     .addHelpText('after', USAGE_EXAMPLES)
     .allowExcessArguments(false)
@@ -98,7 +111,17 @@ export function parseControllerArgs(argv: string[], prog = 'fleet-controller', c
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return { kind: 'exit', code: 0, stdout, stderr: '' };
     return usage(err.message.replace(/^error: /, ''));
   }
-  const flags = program.opts<{ configuration?: string; listen?: string; http?: string; data?: string; insecure?: boolean; heartbeat?: string; version?: boolean }>();
+  const flags = program.opts<{
+    configuration?: string;
+    listen?: string;
+    http?: string;
+    data?: string;
+    insecure?: boolean;
+    heartbeat?: string;
+    certTtl?: string;
+    san?: string[];
+    version?: boolean;
+  }>();
   if (flags.version) return { kind: 'exit', code: 0, stdout: `${VERSION}\n`, stderr: '' };
 
   const settings = new Map<FileKey, Setting>();
@@ -117,6 +140,8 @@ export function parseControllerArgs(argv: string[], prog = 'fleet-controller', c
   flag('http', flags.http);
   flag('data', flags.data);
   flag('heartbeat', flags.heartbeat);
+  if (flags.certTtl !== undefined) settings.set('cert_ttl', { value: flags.certTtl, where: '--cert-ttl', fromFile: false });
+  if (flags.san !== undefined) settings.set('san', { value: flags.san.join(','), where: '--san', fromFile: false });
   if (flags.insecure) settings.set('insecure', { value: 'true', where: '--insecure', fromFile: false });
 
   // Problems in the file are printed as the file's lines (file:line: key: message); problems
@@ -139,6 +164,8 @@ export function parseControllerArgs(argv: string[], prog = 'fleet-controller', c
   const http = convert('http', DEFAULT_HTTP, parseListenAddress);
   const insecure = convert('insecure', 'false', parseBoolean);
   const heartbeatMs = convert('heartbeat', DEFAULT_HEARTBEAT, parseHeartbeat);
+  const certTtlMs = convert('cert_ttl', DEFAULT_CERT_TTL, parseCertTtl);
+  const extraNames = convert('san', '', parseNames);
   const data = settings.get('data');
   if (data === undefined) flagProblems.push('no data directory: give --data DIR (or data = DIR in the [controller] section of -c FILE)');
   else if (data.value.trim() === '') problem(data, 'the data directory is empty');
@@ -146,7 +173,16 @@ export function parseControllerArgs(argv: string[], prog = 'fleet-controller', c
   if (fileProblems.length > 0) return { kind: 'exit', code: 2, stdout: '', stderr: fileProblems.map((p) => `${p}\n`).join('') };
   if (flagProblems.length > 0) return usage(...flagProblems);
 
-  if (!insecure) return usage(SECURE_MODE_MISSING);
+  const options = {
+    listen: listen!,
+    http: http!,
+    dataDir: resolve(data!.fromFile ? baseDir : cwd, data!.value.trim()),
+    insecure: insecure!,
+    heartbeatMs: heartbeatMs!,
+    certTtlMs: certTtlMs!,
+    extraNames: extraNames!,
+  };
+  if (!insecure) return { kind: 'run', options };
   for (const [key, address] of [['listen', listen], ['http', http]] as const) {
     if (address && !isLoopback(address)) {
       const s = settings.get(key);
@@ -154,10 +190,21 @@ export function parseControllerArgs(argv: string[], prog = 'fleet-controller', c
       return usage(`${s?.where ?? `--${key}`}: --insecure binds loopback addresses only (127.0.0.1, ::1, localhost), not ${JSON.stringify(shown)}; plaintext without authentication must not be reachable from other machines`);
     }
   }
-  return {
-    kind: 'run',
-    options: { listen: listen!, http: http!, dataDir: resolve(data!.fromFile ? baseDir : cwd, data!.value.trim()), insecure: true, heartbeatMs: heartbeatMs! },
-  };
+  return { kind: 'run', options };
+}
+
+function parseCertTtl(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new Error(`not a duration: ${JSON.stringify(value)} (examples: 30d, 12h, 90d)`);
+  if (ms < MIN_CERT_TTL_MS || ms > MAX_CERT_TTL_MS) throw new Error(`${value} is outside 1m..3650d`);
+  return ms;
+}
+
+/** `a.example, 10.0.0.5`: names for the server certificate, comma separated. */
+function parseNames(value: string): string[] {
+  const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  for (const name of names) if (!/^[A-Za-z0-9.:*-]+$/.test(name)) throw new Error(`not a DNS name or IP address: ${JSON.stringify(name)}`);
+  return names;
 }
 
 function parseHeartbeat(value: string): number {

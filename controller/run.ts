@@ -13,6 +13,10 @@ import type { FailureLimiterOptions } from './auth/failure-limiter.js';
 import { TokenAdmin } from './auth/token-admin.js';
 import type { AgentServiceOptions } from './grpc/agent-service.js';
 import { startGrpcServer, type ControllerGrpcServer } from './grpc/grpc-server.js';
+import { tlsServerCredentials } from './grpc/tls-credentials.js';
+import { AgentCertificates } from './pki/agent-certificates.js';
+import { openControllerPki } from './pki/controller-pki.js';
+import { serverNames } from './pki/server-names.js';
 import { startHttpServer, type ControllerHttpServer } from './http/http-server.js';
 import type { ListenAddress } from './listen-address.js';
 import { silentLog, type ControllerLog } from './log.js';
@@ -34,6 +38,12 @@ export interface StartControllerOptions {
    * caller anonymous with no limit.
    */
   auth?: ControllerAuthOptions;
+  /**
+   * Secure mode's transport: TLS on --listen with the CA and server certificate in DATA/pki
+   * (created on the first start), agents identified by their client certificates. Absent:
+   * plaintext (insecure mode).
+   */
+  tls?: ControllerTlsOptions;
 }
 
 export interface ControllerAuthOptions {
@@ -43,8 +53,27 @@ export interface ControllerAuthOptions {
   agentIdentityOf?: AgentServiceOptions['identityOf'];
 }
 
+/** Secure mode's transport (controller/pki): TLS with the controller's own CA, agents by client certificate. */
+export interface ControllerTlsOptions {
+  /** How long agent certificates are valid (--cert-ttl; 30 days by default). */
+  certTtlMs?: number;
+  /** Extra DNS names and IP addresses for the server certificate (--san). */
+  extraNames?: readonly string[];
+}
+
+/** The controller's CA, for its users: the fingerprint agents pin, the PEM fleetctl trusts. */
+export interface ControllerCa {
+  /** `sha256:<hex>`. */
+  fingerprint: string;
+  pem: string;
+  /** Whether this start created it (the first secure start with this --data). */
+  created: boolean;
+}
+
 export interface RunningController extends AsyncDisposable {
   readonly core: ControllerCore;
+  /** Secure mode's CA; null in insecure mode. */
+  readonly ca: ControllerCa | null;
   /** `127.0.0.1:7400`, the port actually bound. */
   readonly grpcAddress: string;
   /** `http://127.0.0.1:7401`, the port actually bound. */
@@ -67,9 +96,21 @@ export async function startController(options: StartControllerOptions): Promise<
     const access = options.auth
       ? new AccessControl({ tokens: store.tokens, log, failures: options.auth.failures, audit: (caller, record) => recorder.recordAction(caller, record) })
       : undefined;
-    grpc = await startGrpcServer({ core, admin, access, agentIdentityOf: options.auth?.agentIdentityOf, address: options.listen });
+    const pki = options.tls ? await openControllerPki(options.dataDir, serverNames(options.listen, options.tls.extraNames)) : null;
+    const certificates = pki ? await AgentCertificates.open({ ca: pki.ca, store: store.certificates, lifetimeMs: options.tls?.certTtlMs }) : undefined;
+    grpc = await startGrpcServer({
+      core,
+      admin,
+      access,
+      agentIdentityOf: options.auth?.agentIdentityOf,
+      certificates,
+      credentials: pki ? tlsServerCredentials(pki) : undefined,
+      log,
+      address: options.listen,
+    });
     const http = await startHttpServer({ core, address: options.http, log });
-    return new Running(store, core, grpc, http, databasePath);
+    const ca = pki ? { fingerprint: pki.ca.fingerprint, pem: pki.ca.certificatePem, created: pki.created } : null;
+    return new Running(store, core, grpc, http, databasePath, ca);
   } catch (err) {
     await core?.close();
     await grpc?.close();
@@ -87,6 +128,7 @@ class Running implements RunningController {
     private readonly grpc: ControllerGrpcServer,
     private readonly http: ControllerHttpServer,
     readonly databasePath: string,
+    readonly ca: ControllerCa | null,
   ) {}
 
   get grpcAddress(): string {

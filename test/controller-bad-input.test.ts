@@ -4,6 +4,7 @@
  * Each ends that one stream with a clear status; the controller keeps serving everyone else.
  */
 import assert from 'node:assert/strict';
+import { isFleetError } from '../common/errors.js';
 import { connect as http2Connect, constants as h2 } from 'node:http2';
 import { status as Status } from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
@@ -139,7 +140,8 @@ describe('controller bad input', () => {
       send: async (m) => void sent.push(m),
       close: (error) => void (closedWith = error),
     });
-    assert.equal(closedWith?.message, 'this connection is authenticated as host web-1 and cannot report for web-2');
+    assert.ok(isFleetError(closedWith, 'PERMISSION_DENIED'), String(closedWith));
+    assert.match(closedWith.message, /^this connection is authenticated as host web-1 \(its client certificate\) and cannot report for web-2; /);
     assert.deepEqual(sent, [], 'no HelloAck');
     const hosts = await call(ctl.fleet.listHosts, ctl.fleet, { hosts: ['web-2'], labels: undefined });
     assert.deepEqual(hosts.hosts, []);

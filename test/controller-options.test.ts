@@ -42,6 +42,8 @@ describe('fleet-controller options', () => {
       dataDir: '/srv/d',
       insecure: true,
       heartbeatMs: 500,
+      certTtlMs: 30 * 86_400_000,
+      extraNames: [],
     });
   });
 
@@ -59,7 +61,7 @@ describe('fleet-controller options', () => {
     const { code, stderr } = exit(parseControllerArgs(['-c', path]));
     assert.equal(code, 2);
     assert.deepEqual(stderr.trimEnd().split('\n'), [
-      `${path}:5: lisen: unknown key in [controller] (known: listen, http, data, insecure, heartbeat)`,
+      `${path}:5: lisen: unknown key in [controller] (known: listen, http, data, insecure, heartbeat, cert_ttl, san)`,
     ]);
     const fixed = ini('[controller]\nlisten = nowhere\ninsecure = maybe\nheartbeat = soon\n');
     assert.deepEqual(exit(parseControllerArgs(['-c', fixed])).stderr.trimEnd().split('\n'), [
@@ -96,11 +98,16 @@ describe('fleet-controller options', () => {
     for (const address of ['127.0.0.1:1', '127.9.9.9:1', '[::1]:1', 'localhost:1']) run(parseControllerArgs(['--insecure', '--data', 'd', '--listen', address]));
   });
 
-  test('without --insecure the controller refuses to start and says how to run the development mode', () => {
-    const { code, stderr } = exit(parseControllerArgs(['--data', 'd']));
-    assert.equal(code, 2);
-    assert.match(stderr, /^Error: secure mode needs agent enrollment with mutual TLS and API tokens, which this version does not have yet; /);
-    assert.match(stderr, /fleet-controller --insecure --listen 127\.0\.0\.1:7400 --data DIR/);
+  test('without --insecure the controller runs in secure mode, on any address, with the certificate settings', () => {
+    const options = run(parseControllerArgs(['--data', 'd', '--listen', '0.0.0.0:7400', '--cert-ttl', '12h', '--san', 'ctl.example', '--san', '10.0.0.5']));
+    assert.equal(options.insecure, false);
+    assert.deepEqual(options.listen, { host: '0.0.0.0', port: 7400 });
+    assert.equal(options.certTtlMs, 12 * 3_600_000);
+    assert.deepEqual(options.extraNames, ['ctl.example', '10.0.0.5']);
+    const fromFile = run(parseControllerArgs(['-c', ini('[controller]\ndata = d\ncert_ttl = 7d\nsan = a.example, b.example\n')]));
+    assert.deepEqual([fromFile.certTtlMs, fromFile.extraNames], [7 * 86_400_000, ['a.example', 'b.example']]);
+    assert.match(exit(parseControllerArgs(['--data', 'd', '--cert-ttl', '10s'])).stderr, /^Error: --cert-ttl: 10s is outside 1m\.\.3650d\n/);
+    assert.match(exit(parseControllerArgs(['--data', 'd', '--san', 'a b'])).stderr, /^Error: --san: not a DNS name or IP address: "a b"/);
   });
 
   test('bad flags are usage errors: a missing data dir, an unknown flag, a heartbeat out of range', () => {
@@ -114,7 +121,8 @@ describe('fleet-controller options', () => {
     const { code, stdout } = exit(parseControllerArgs(['-h']));
     assert.equal(code, 0);
     assert.match(stdout, /^Usage: fleet-controller \[options\]/);
-    assert.match(stdout, /Examples:\n {2}fleet-controller --insecure --data \.\/fleet-data\n/);
+    assert.match(stdout, /Examples:\n {2}fleet-controller --listen 0\.0\.0\.0:7400 --data \/var\/lib\/fleet-controller\n/);
+    assert.match(stdout, /\n {2}fleet-controller --insecure --data \.\/fleet-data\n/);
     assert.match(stdout, /\[controller\]\n {2}listen = 127\.0\.0\.1:7400/);
   });
 });
@@ -140,6 +148,37 @@ describe('the fleet-controller executable', () => {
     assert.deepEqual([code, signal], [0, null]);
     assert.match(stderr, /SIGTERM received: closing\n.*closed\n$/s);
     assert.ok(existsSync(join(data, 'fleet.db')));
+  });
+
+  test('without --insecure it serves TLS, prints its CA fingerprint, and ca-fingerprint prints the same again', async () => {
+    const data = join(tmp.fresh(), 'data');
+    const proc = spawn(process.execPath, [FLEET_CONTROLLER, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    proc.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const exited = once(proc, 'exit');
+    let fingerprint: string;
+    try {
+      const ready = await waitFor(() => /^CA fingerprint: (sha256:[0-9a-f]{64}) \(new CA in (.+)\)\nfleet-controller \S+ ready: gRPC 127\.0\.0\.1:\d+ \(secure: TLS, client certificates and API tokens\), /.exec(stdout), {
+        what: `the CA and ready lines; stderr: ${stderr}`,
+      });
+      fingerprint = ready[1]!;
+      assert.equal(ready[2], join(data, 'pki'));
+    } finally {
+      proc.kill('SIGTERM');
+    }
+    assert.deepEqual(await exited, [0, null]);
+    const again = spawn(process.execPath, [FLEET_CONTROLLER, 'ca-fingerprint', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    again.stdout.setEncoding('utf8').on('data', (s: string) => (printed += s));
+    assert.deepEqual(await once(again, 'exit'), [0, null]);
+    assert.equal(printed, `${fingerprint}\n`);
+    const none = spawn(process.execPath, [FLEET_CONTROLLER, 'ca-fingerprint', '--data', join(tmp.fresh(), 'empty')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let noneErr = '';
+    none.stderr.setEncoding('utf8').on('data', (s: string) => (noneErr += s));
+    assert.deepEqual(await once(none, 'exit'), [1, null]);
+    assert.match(noneErr, /^Error: no CA in .*: start fleet-controller once without --insecure/);
   });
 
   test('--insecure on a public address exits 2 before opening anything', async () => {

@@ -404,12 +404,15 @@ test('losing the controller, or never reaching it, leaves every process as it is
   assert.equal(await agent.stop('SIGTERM'), 0);
 });
 
-test('[fleet] controller without insecure is refused at start-up, saying what to set', async () => {
+test('[fleet] controller without insecure, a certificate or a join token is refused at start-up, saying how to enroll', async () => {
   const dir = join(tmp.path, 'tls');
   mkdirSync(dir);
   const conf = writeConfig(dir, `[supervisord]\nlogfile = %(here)s/agent.log\npidfile = %(here)s/agent.pid\n[fleet]\ncontroller = 127.0.0.1:1\nstate_dir = %(here)s/state\n${SLEEPER('x')}`);
   const result = await runAgentOnce(['-n', '-c', conf]);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /\[fleet\] controller = 127\.0\.0\.1:1: TLS to the controller is not available in this version; set insecure = true in \[fleet\]/);
+  assert.match(
+    result.stderr,
+    /\[fleet\] controller = 127\.0\.0\.1:1: this agent has no certificate in .*state yet; enroll it once with fleet-agent join --controller 127\.0\.0\.1:1 --token JOIN_TOKEN --ca-fingerprint sha256:\.\.\. \(or set join_token and ca_fingerprint in \[fleet\]\); for a controller started with --insecure, set insecure = true instead/,
+  );
   assert.doesNotMatch(readText(join(dir, 'agent.log')), /spawned:/, 'nothing was started');
 });

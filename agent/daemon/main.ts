@@ -6,6 +6,7 @@ import type { ConfigDiagnostic } from '../config/types.js';
 import { parseAgentArgs } from './options.js';
 import { daemonize, isDaemonChild, reportToForeground } from './daemonize.js';
 import { describeConfig } from './check-summary.js';
+import { parseJoinArgs, planJoin } from './join-command.js';
 import { runAgent } from './run.js';
 import { ServerStartError } from '../control/control-server.js';
 import { VERSION } from '../../common/version.js';
@@ -13,6 +14,7 @@ import { VERSION } from '../../common/version.js';
 const PROG = 'fleet-agent';
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'join') return join(process.argv.slice(3));
   const parsed = parseAgentArgs(process.argv.slice(2), PROG);
   if (parsed.kind === 'exit') {
     process.stdout.write(parsed.stdout);
@@ -52,6 +54,39 @@ async function main(): Promise<number> {
     }
     reportToForeground(`Error: ${message}\n`);
     process.stderr.write(`Error: ${message}\n`);
+    return 1;
+  }
+}
+
+/** `fleet-agent join`: enroll with the controller, then exit (join-command.ts). */
+async function join(argv: string[]): Promise<number> {
+  const parsed = parseJoinArgs(argv, PROG);
+  if (parsed.kind === 'exit') {
+    process.stdout.write(parsed.stdout);
+    process.stderr.write(parsed.stderr);
+    return parsed.code;
+  }
+  const exeDir = dirname(realpathSync(process.argv[1] ?? '.'));
+  const configFile = parsed.args.configFile ?? findConfigFile({ exeDir, cwd: process.cwd() });
+  if (!configFile) {
+    const searched = configSearchPaths({ exeDir, cwd: process.cwd() }).join(', ');
+    return usageError(`No config file found at default paths (${searched}); use the -c option to specify a config file at a different path (its [fleet] section names the host and state_dir)`);
+  }
+  const result = loadConfig(resolve(configFile));
+  printWarnings(result.warnings);
+  if (!result.ok) return usageError(...result.errors.map(formatDiagnostic));
+  const plan = planJoin(parsed.args, result.config);
+  if (plan instanceof Error) return usageError(plan.message);
+  const { joinController } = await import('../link/enrollment.js');
+  try {
+    const credentials = await joinController(plan);
+    process.stdout.write(
+      `joined ${plan.controller} as host ${credentials.host}: certificate valid until ${new Date(credentials.notAfter).toISOString()}, ` +
+        `stored in ${plan.stateDir} (agent.key, agent.crt, ca.crt)\n`,
+    );
+    return 0;
+  } catch (err) {
+    process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }

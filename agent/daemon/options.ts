@@ -20,6 +20,8 @@ Examples:
   fleet-agent -n -c supervisord.conf                   run in the foreground
   fleet-agent --check -c supervisord.conf              validate and list what would run
   fleet-agent -n -e debug -l /dev/stdout -y 0 -c x.conf  log everything to the terminal
+  fleet-agent join --controller ctl:7400 --token T --ca-fingerprint sha256:...
+                                                       enroll with fleet-controller (see fleet-agent join -h)
 
 Signals: TERM/INT/QUIT shut down, HUP reloads the configuration, USR2 reopens the logs.`;
 

@@ -156,7 +156,8 @@ class Agent {
   /**
    * The controller link for [fleet] controller (null without one). Its spool is opened now, so
    * every transition from the first autostart on is numbered; it dials once start() is called.
-   * Throws CONFIG_INVALID when the settings cannot be served (TLS before it exists).
+   * Throws CONFIG_INVALID when the settings cannot be served (mutual TLS without a
+   * certificate in state_dir or a join_token to get one).
    */
   private openLink(config: Config): ControllerLink | null {
     const { fleet } = config;

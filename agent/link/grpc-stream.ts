@@ -7,6 +7,8 @@
 import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { AgentServiceDefinition, type ConnectRequest, type ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
 import { grpcClientConstructor } from '../../proto/grpc-js.js';
+import type { AgentCredentials } from './agent-credentials.js';
+import { CONTROLLER_CHANNEL_OPTIONS, controllerCredentials } from './controller-tls.js';
 
 const AgentServiceClient = grpcClientConstructor(AgentServiceDefinition);
 
@@ -21,14 +23,14 @@ export interface LinkStream {
   close(): void;
 }
 
-export interface StreamOptions {
-  /** Plaintext ([fleet] insecure); the only transport until mutual TLS comes. */
-  insecure: true;
-}
+/** Plaintext ([fleet] insecure, a controller started with --insecure), or mutual TLS with the agent's credentials. */
+export type StreamOptions = { insecure: true } | { credentials: AgentCredentials };
 
 /** Opens the stream to `address` (`host:port`). Connection errors come out of messages(). */
-export function openLinkStream(address: string, _options: StreamOptions): LinkStream {
-  const client = new AgentServiceClient(address, credentials.createInsecure(), {
+export function openLinkStream(address: string, options: StreamOptions): LinkStream {
+  const channelCredentials = 'credentials' in options ? controllerCredentials(options.credentials.caPem, options.credentials) : credentials.createInsecure();
+  const client = new AgentServiceClient(address, channelCredentials, {
+    ...('credentials' in options ? CONTROLLER_CHANNEL_OPTIONS : {}),
     // Large enough for any command; the controller never sends more.
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });

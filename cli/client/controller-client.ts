@@ -103,6 +103,13 @@ export interface LogChunk {
 
 export type LogOutcome = { kind: 'chunk'; chunk: LogChunk } | { kind: 'host-error'; error: HostError };
 
+export interface HostRevocation {
+  /** How many of the host's certificates were revoked (0: none was still valid). */
+  revokedCertificates: number;
+  /** Whether the host's live stream was ended. */
+  disconnected: boolean;
+}
+
 export interface ControllerClient {
   /** The controller's address as the user gave it (`ctl.internal:7400`). */
   readonly address: string;
@@ -121,6 +128,11 @@ export interface ControllerClient {
   watchEvents(request: { scope: HostScope; addresses: readonly string[] }, signal: AbortSignal): AsyncIterable<FleetEntry>;
   /** Log output merged across hosts in capture-time order; with `follow`, until `signal` aborts. */
   logs(request: LogsRequest, signal: AbortSignal): AsyncIterable<LogOutcome>;
+  /**
+   * Revokes a host (secure mode, admin): its live stream ends at once and its certificates are
+   * refused from then on. NO_SUCH_HOST for a host nobody knows; FAILED on an insecure controller.
+   */
+  revokeHost(host: string, signal?: AbortSignal): Promise<HostRevocation>;
   /** Closes the connection once calls in progress end. Idempotent. */
   close(): void;
 }

@@ -3,6 +3,7 @@
  * out (cli/cluster/credentials.ts), turned here into what the gRPC transport takes: where to
  * connect and the metadata every call carries (`authorization: Bearer <token>`).
  */
+import { CONTROLLER_TLS_NAME } from '../../common/controller-tls.js';
 import type { ControllerAddress } from './controller-address.js';
 import type { GrpcEndpoint, GrpcTransportOptions } from './grpc-transport.js';
 
@@ -16,9 +17,15 @@ export interface ControllerConnection {
   token?: string;
 }
 
-/** Where the transport connects. TLS (secure mode) is the transport's to add: this is where its endpoint kind goes. */
+/**
+ * Where the transport connects: plaintext in insecure mode; otherwise TLS that trusts the
+ * controller's CA alone (the system's roots when none is given) and checks the controller's
+ * fixed name `fleet-controller`, whatever address was dialled.
+ */
 export function controllerEndpoint(connection: ControllerConnection): GrpcEndpoint {
-  return { kind: 'tcp', host: connection.address.host, port: connection.address.port };
+  const { host, port } = connection.address;
+  if (connection.insecure) return { kind: 'tcp', host, port };
+  return { kind: 'tls', host, port, caPem: connection.caPem, serverName: CONTROLLER_TLS_NAME };
 }
 
 /** The transport's options: the token on every call. */

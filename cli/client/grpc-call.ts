@@ -154,13 +154,22 @@ function statusOf(trailers: IncomingHttpHeaders): GrpcError | { ok: true } {
   return new GrpcError(code, details, metadataOf(trailers));
 }
 
-/** The first system error (`code` like ENOENT, not ERR_HTTP2_...) in an error and its causes. */
+/**
+ * The first system error (`code` like ENOENT, not ERR_HTTP2_...) or TLS failure (a certificate
+ * that does not verify: UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED,
+ * ERR_TLS_CERT_ALTNAME_INVALID, ERR_SSL_...) in an error and its causes.
+ */
 function systemError(err: unknown): (Error & { code: string }) | null {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return e as Error & { code: string };
+    if (typeof code === 'string' && (/^E[A-Z0-9]+$/.test(code) || isTlsErrorCode(code))) return e as Error & { code: string };
   }
   return null;
+}
+
+/** Whether `code` is a TLS handshake or certificate verification failure. */
+export function isTlsErrorCode(code: string): boolean {
+  return /^ERR_(TLS|SSL)_|CERT|^UNABLE_TO_/.test(code);
 }
 
 /** A stream that closed without a gRPC status: the connection failed, dropped, or the server reset the stream. */

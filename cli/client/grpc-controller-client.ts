@@ -20,6 +20,7 @@ import type {
   ControllerClient,
   HistoryRequest,
   HostOutcome,
+  HostRevocation,
   HostsRequest,
   LogOutcome,
   LogsRequest,
@@ -125,6 +126,11 @@ class GrpcControllerClient implements ControllerClient {
       if (body?.$case === 'chunk') yield { kind: 'chunk', chunk: fromProtoLogLine(body.value) };
       else if (body?.$case === 'hostError') yield { kind: 'host-error', error: fromProtoHostError(body.value) };
     }
+  }
+
+  async revokeHost(host: string, signal?: AbortSignal): Promise<HostRevocation> {
+    const res = await this.unary(rpc.revokeHost, { host }, signal);
+    return { revokedCertificates: res.revokedCertificates, disconnected: res.disconnected };
   }
 
   close(): void {

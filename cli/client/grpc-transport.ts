@@ -25,14 +25,20 @@
  */
 import { connect } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import { startCall, type CallConnection, type CallHandlers, type RunningCall } from './grpc-call.js';
 import { GrpcError, GrpcStatus } from './grpc-status.js';
 
 /**
- * Where the server listens. TLS (FleetService) will be a third kind whose connector is
- * `tls.connect({ ...options, ALPNProtocols: ['h2'] })`; everything above the socket stays.
+ * Where the server listens. `tls` (fleet-controller's secure mode) verifies the server against
+ * one CA only, `caPem` (the system's roots when absent), and checks the name `serverName` in
+ * its certificate whatever `host` is (the controller's fixed name `fleet-controller`:
+ * common/controller-tls.ts).
  */
-export type GrpcEndpoint = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type GrpcEndpoint =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'tls'; host: string; port: number; caPem?: string; serverName: string };
 
 /** One RPC: `/package.Service/Method` and its codecs. */
 export interface GrpcMethod<Req, Res> {
@@ -186,9 +192,23 @@ export class GrpcTransport {
     const current = this.connection;
     if (current && !current.session.closed && !current.session.destroyed) return current;
     const endpoint = this.endpoint;
-    const socket = (): Socket =>
-      endpoint.kind === 'unix' ? netConnect(endpoint.path) : netConnect({ host: endpoint.host, port: endpoint.port, noDelay: true });
-    const authority = endpoint.kind === 'unix' ? 'http://localhost' : `http://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
+    const socket = (): Socket => {
+      if (endpoint.kind === 'unix') return netConnect(endpoint.path);
+      if (endpoint.kind === 'tcp') return netConnect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+      const { serverName } = endpoint;
+      return tlsConnect({
+        host: endpoint.host,
+        port: endpoint.port,
+        ca: endpoint.caPem,
+        servername: serverName,
+        ALPNProtocols: ['h2'],
+        checkServerIdentity: (_host, cert) => checkServerIdentity(serverName, cert),
+      }).setNoDelay(true);
+    };
+    const authority =
+      endpoint.kind === 'unix'
+        ? 'http://localhost'
+        : `${endpoint.kind === 'tls' ? 'https' : 'http'}://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
     const session = connect(authority, { createConnection: socket, settings: { initialWindowSize: STREAM_WINDOW_BYTES } });
     const connection: Connection = { session, connected: false, error: null, active: 0, closing: false };
     session.once('connect', () => {

@@ -7,6 +7,7 @@
  * connection`, `closed the connection`) and, as cause, an Error whose `code` is the errno.
  */
 import { ErrorCodes, FAULT_METADATA_KEY, FleetError, type ErrorCode } from '../../common/errors.js';
+import { isTlsErrorCode } from './grpc-call.js';
 import { GrpcError, GrpcStatus } from './grpc-status.js';
 
 /** A fault name from the wire; a name this build does not know reads as FAILED. */
@@ -64,7 +65,14 @@ export function toControllerError(err: unknown, address: string): unknown {
   if (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.CANCELLED || err.code === GrpcStatus.DEADLINE_EXCEEDED) {
     const errno = (err.cause as { code?: unknown } | undefined)?.code;
     const code = err.code === GrpcStatus.DEADLINE_EXCEEDED ? 'ETIMEDOUT' : typeof errno === 'string' ? errno : err.connected ? 'ECONNRESET' : 'ECONNREFUSED';
-    const why = err.code === GrpcStatus.DEADLINE_EXCEEDED ? 'no answer in time' : (CONTROLLER_UNREACHABLE_TEXT[code] ?? err.details);
+    const why =
+      err.code === GrpcStatus.DEADLINE_EXCEEDED
+        ? 'no answer in time'
+        : /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG/.test(code)
+          ? 'it does not answer in TLS (a controller started with --insecure? then give --insecure)'
+          : isTlsErrorCode(code)
+            ? `its TLS certificate does not verify against the CA given (--ca, FLEET_CA or ca = in fleetctl.ini; fleet-controller's DATA/pki/ca.crt): ${err.details}`
+            : (CONTROLLER_UNREACHABLE_TEXT[code] ?? err.details);
     return new FleetError('HOST_UNREACHABLE', `cannot reach the controller at ${address}: ${why}`, {
       cause: Object.assign(new Error(err.details), { code }),
     });

@@ -24,6 +24,10 @@ export const RPC_REQUIREMENTS: Readonly<Record<string, RpcRequirement>> = {
   '/fleet.v1.FleetService/Control': 'operator',
   '/fleet.v1.FleetService/Reread': 'operator',
   '/fleet.v1.FleetService/Update': 'operator',
+  '/fleet.v1.FleetService/RevokeHost': 'admin',
+
+  '/fleet.v1.EnrollService/Join': 'join',
+  '/fleet.v1.EnrollService/Renew': 'agent',
 
   '/fleet.v1.AdminService/CreateToken': 'admin',
   '/fleet.v1.AdminService/ListTokens': 'admin',

@@ -57,7 +57,11 @@ async function readHello(ctx: CoreContext, stream: AgentStream, messages: AsyncI
     const problem = hostNameProblem(hello.host);
     if (problem) throw new FleetError('BAD_ARGUMENTS', `bad hello: ${problem}`);
     if (stream.identity !== null && stream.identity !== hello.host) {
-      throw new FleetError('BAD_ARGUMENTS', `this connection is authenticated as host ${stream.identity} and cannot report for ${hello.host}`);
+      throw new FleetError(
+        'PERMISSION_DENIED',
+        `this connection is authenticated as host ${stream.identity} (its client certificate) and cannot report for ${hello.host}; ` +
+          `an agent reports only for the host its certificate names: set [fleet] host = ${stream.identity}, or join as ${hello.host}`,
+      );
     }
     return hello;
   } finally {

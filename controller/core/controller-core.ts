@@ -166,6 +166,18 @@ export class ControllerCore implements AsyncDisposable {
   }
 
   /**
+   * Ends the host's live stream at once with `error` (a revoked host: the agent is told why);
+   * its waiting commands and log streams fail with it. False when the host had no live stream.
+   */
+  disconnectHost(host: string, error: FleetError): boolean {
+    const session = this.ctx.registry.get(host)?.session;
+    if (!session) return false;
+    session.close(error);
+    this.ctx.registry.detach(session);
+    return true;
+  }
+
+  /**
    * Ends every agent stream (UNAVAILABLE `server shutting down`, which agents answer by
    * reconnecting later), ends watches and log streams, waits for the streams' appends, and
    * flushes the store (which the caller closes). Idempotent.

@@ -23,7 +23,8 @@ const READ_LOW_WATER = 16;
 export interface AgentServiceOptions {
   /**
    * The host identity the transport authenticated for a call (the client certificate's name
-   * under mutual TLS); null in insecure mode.
+   * under mutual TLS); null in insecure mode. A FleetError refuses the stream (a certificate
+   * that is missing or revoked): the agent gets it as the stream's status.
    */
   identityOf?: (call: ConnectCall) => string | null;
 }
@@ -31,8 +32,14 @@ export interface AgentServiceOptions {
 export function createAgentService(core: ControllerCore, options: AgentServiceOptions = {}): GrpcServiceImplementation<typeof AgentServiceDefinition> {
   return {
     connect: (call) => {
-      const stream = new GrpcAgentStream(call, options.identityOf?.(call) ?? null);
-      void core.serveAgent(stream);
+      let identity: string | null;
+      try {
+        identity = options.identityOf?.(call) ?? null;
+      } catch (err) {
+        call.emit('error', toServiceError(err));
+        return;
+      }
+      void core.serveAgent(new GrpcAgentStream(call, identity));
     },
   };
 }

@@ -2,14 +2,23 @@
  * FleetService on grpc-js: each RPC converts its request, calls the one core method, and
  * converts what comes back. No operation is implemented here.
  */
+import { FleetError } from '../../common/errors.js';
 import type { ControllerCore } from '../core/controller-core.js';
+import type { ControllerLog } from '../log.js';
+import type { AgentCertificates } from '../pki/agent-certificates.js';
+import { revokeHost } from '../pki/revoke-host.js';
 import type { FleetServiceDefinition } from '../../proto/gen/fleet/v1/fleet.js';
 import type { GrpcServiceImplementation } from '../../proto/grpc-js.js';
 import { fromProtoScope, fromProtoControlRequest, toProtoHistoryEntry, toProtoHost, toProtoHostError, toProtoLogLine } from './convert-fleet.js';
 import { fromProtoChannel, toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toSafeNumber } from './convert-process.js';
 import { serverStream, unary, type CallGuard } from './rpc-call.js';
 
-export function createFleetService(core: ControllerCore, guard: CallGuard): GrpcServiceImplementation<typeof FleetServiceDefinition> {
+/** `pki`: secure mode's agent certificates (RevokeHost) and the log; null in insecure mode. */
+export function createFleetService(
+  core: ControllerCore,
+  guard: CallGuard,
+  pki: { certificates: AgentCertificates; log: ControllerLog } | null = null,
+): GrpcServiceImplementation<typeof FleetServiceDefinition> {
   return {
     listHosts: unary(guard, (request, caller) => ({
       hosts: core.listHosts(caller, { hosts: request.hosts, labels: request.labels ? { ...request.labels.labels } : undefined }).map(toProtoHost),
@@ -82,6 +91,13 @@ export function createFleetService(core: ControllerCore, guard: CallGuard): Grpc
           ? { body: { $case: 'chunk' as const, value: toProtoLogLine(outcome.line) } }
           : { body: { $case: 'hostError' as const, value: toProtoHostError(outcome.error) } };
       }
+    }),
+
+    revokeHost: unary(guard, async (request, caller) => {
+      if (pki === null) {
+        throw new FleetError('FAILED', 'this controller runs with --insecure: there are no certificates to revoke; agents connect in plaintext there');
+      }
+      return revokeHost(core, pki.certificates, pki.log, caller, request.host);
     }),
   };
 }

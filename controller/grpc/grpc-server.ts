@@ -1,29 +1,35 @@
 /**
  * The controller's gRPC server: AgentService for agents, FleetService and AdminService for
- * fleetctl, on one address. Every method of every service passes the call gate (call-gate.ts)
- * first: anonymous in insecure mode, tokens and agent certificates by the role table
- * (controller/auth/rpc-roles.ts) in secure mode. It bounds what one message may be (a bigger frame ends that stream with
- * RESOURCE_EXHAUSTED; a frame that does not decode ends it with INTERNAL; grpc-js answers both
- * before our code sees anything, and the server carries on) and pings idle connections, so a
- * peer that vanished without closing its TCP connection is noticed.
+ * fleetctl, EnrollService for agents joining, on one address: TLS with the controller's own CA
+ * in secure mode (tls-credentials.ts), plaintext in insecure mode. Every method of every service
+ * passes the call gate (call-gate.ts) first: anonymous in insecure mode, tokens and agent
+ * certificates by the role table (controller/auth/rpc-roles.ts) in secure mode. It bounds what
+ * one message may be (a bigger frame ends that stream with RESOURCE_EXHAUSTED; a frame that
+ * does not decode ends it with INTERNAL; grpc-js answers both before our code sees anything,
+ * and the server carries on) and pings idle connections, so a peer that vanished without
+ * closing its TCP connection is noticed.
  */
 import { Server, ServerCredentials, setLogger } from '@grpc/grpc-js';
 import { AdminServiceDefinition } from '../../proto/gen/fleet/v1/admin.js';
 import { AgentServiceDefinition } from '../../proto/gen/fleet/v1/agent_link.js';
+import { EnrollServiceDefinition } from '../../proto/gen/fleet/v1/enroll.js';
 import { FleetServiceDefinition } from '../../proto/gen/fleet/v1/fleet.js';
 import { grpcServiceDefinition, type GenericService, type GrpcServiceImplementation } from '../../proto/grpc-js.js';
 import type { AccessControl } from '../auth/access-control.js';
 import type { TokenAdmin } from '../auth/token-admin.js';
 import type { ControllerCore } from '../core/controller-core.js';
 import { formatListenAddress, type ListenAddress } from '../listen-address.js';
-import type { ControllerLog } from '../log.js';
+import { silentLog, type ControllerLog } from '../log.js';
 import { createAdminService } from './admin-service.js';
+import type { AgentCertificates } from '../pki/agent-certificates.js';
 import { createAgentService, type AgentServiceOptions } from './agent-service.js';
+import { createEnrollService } from './enroll-service.js';
 import { gateService, openGate, tokenGate, type AgentIdentityOf } from './call-gate.js';
 import { createFleetService } from './fleet-service.js';
+import { agentIdentityOf } from './tls-credentials.js';
 
 /** Every service the controller serves: each method needs an entry in controller/auth/rpc-roles.ts (a test walks them all). */
-export const SERVED_SERVICES: readonly GenericService[] = [AgentServiceDefinition, FleetServiceDefinition, AdminServiceDefinition];
+export const SERVED_SERVICES: readonly GenericService[] = [AgentServiceDefinition, FleetServiceDefinition, AdminServiceDefinition, EnrollServiceDefinition];
 
 /** The largest message either service accepts: snapshots of thousands of processes and 64 KB log chunks fit easily. */
 export const MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
@@ -33,8 +39,14 @@ export interface GrpcServerOptions {
   /** Tokens and the audit trail (AdminService). */
   admin: TokenAdmin;
   address: ListenAddress;
-  /** Plaintext (insecure mode) until mutual TLS arrives. */
+  /** TLS in secure mode (tls-credentials.ts); plaintext by default (insecure mode). */
   credentials?: ServerCredentials;
+  /**
+   * Secure mode's agent certificates: enrollment (EnrollService), host revocation, and the
+   * identity of agent streams (unless agentIdentityOf says otherwise). Absent: insecure mode.
+   */
+  certificates?: AgentCertificates;
+  log?: ControllerLog;
   /** Secure mode: who may call what (tokens, roles, scopes). Absent: insecure mode, every caller anonymous. */
   access?: AccessControl;
   /** The host an agent stream is authenticated as (its certificate's name under mutual TLS); none by default. */
@@ -60,15 +72,28 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Contr
     'grpc.keepalive_time_ms': Math.max(1000, 2 * heartbeatMs),
     'grpc.keepalive_timeout_ms': Math.max(1000, heartbeatMs),
   });
-  const gate = options.access ? tokenGate(options.access, options.agentIdentityOf as AgentIdentityOf | undefined) : openGate();
+  const certificates = options.certificates ?? null;
+  const identityOf = options.agentIdentityOf ?? (certificates ? agentIdentityOf(certificates) : undefined);
+  const gate = options.access ? tokenGate(options.access, identityOf as AgentIdentityOf | undefined) : openGate();
   const guard = { closing: options.core.closingSignal };
   const add = <S extends GenericService>(service: S, impl: GrpcServiceImplementation<S>): void => {
     // The role-table test walks SERVED_SERVICES: a service outside it would go untested.
     if (!SERVED_SERVICES.includes(service)) throw new Error(`${service.fullName} is served but not listed in SERVED_SERVICES (grpc-server.ts)`);
     server.addService(grpcServiceDefinition(service), gateService(service, impl, gate));
   };
-  add(AgentServiceDefinition, createAgentService(options.core, { identityOf: options.agentIdentityOf }));
-  add(FleetServiceDefinition, createFleetService(options.core, guard));
+  add(AgentServiceDefinition, createAgentService(options.core, { identityOf }));
+  add(FleetServiceDefinition, createFleetService(options.core, guard, certificates ? { certificates, log: options.log ?? silentLog } : null));
+  add(
+    EnrollServiceDefinition,
+    createEnrollService({
+      ...guard,
+      certificates,
+      identityOf: certificates ? agentIdentityOf(certificates) : null,
+      log: options.log ?? silentLog,
+      recordJoin: (caller, host, outcome) =>
+        options.core.recordAction(caller, { action: 'join', addresses: [], hosts: [host], failures: outcome === 'ok' ? [] : [`${host} ${outcome}`] }),
+    }),
+  );
   add(AdminServiceDefinition, createAdminService(options.admin, guard));
   const target = formatListenAddress(options.address);
   const port = await new Promise<number>((resolve, reject) => {

@@ -17,8 +17,12 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 const DAY_MS = 86_400_000;
 export const CA_LIFETIME_MS = 3650 * DAY_MS;
 export const SERVER_CERT_LIFETIME_MS = 365 * DAY_MS;
-/** Certificates are dated this much in the past, so a peer whose clock is a little behind accepts them. */
+/**
+ * Certificates are dated this much in the past (a tenth of a short lifetime at most, so renewal
+ * at two thirds of it stays two thirds), so a peer whose clock is a little behind accepts them.
+ */
 const BACKDATE_MS = 5 * 60_000;
+const backdate = (lifetimeMs: number): number => Math.min(BACKDATE_MS, Math.floor(lifetimeMs / 10));
 
 /** A certificate the CA signed. */
 export interface SignedCertificate {
@@ -107,7 +111,7 @@ export class CertificateAuthority {
     return this.sign({
       publicKey: csr.publicKey,
       subject: [{ CN: [host] }],
-      notBefore: now - BACKDATE_MS,
+      notBefore: now - backdate(lifetimeMs),
       notAfter: Math.min(now + lifetimeMs, this.notAfter),
       extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false)],
     });

@@ -14,6 +14,7 @@ import type {
   ControllerClient,
   HistoryRequest,
   HostOutcome,
+  HostRevocation,
   HostsRequest,
   LogOutcome,
   LogsRequest,
@@ -94,6 +95,13 @@ export class FakeController implements ControllerClient {
 
   logs(request: LogsRequest, signal: AbortSignal): AsyncIterable<LogOutcome> {
     return this.stream('logs', request, this.logOutcomes, request.follow && this.holdOpen, signal);
+  }
+
+  revocation: HostRevocation = { revokedCertificates: 1, disconnected: true };
+
+  async revokeHost(host: string): Promise<HostRevocation> {
+    this.record('revokeHost', { host });
+    return this.revocation;
   }
 
   close(): void {

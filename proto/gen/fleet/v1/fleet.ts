@@ -318,6 +318,18 @@ export interface WatchEventsResponse {
   entry: HistoryEntry | undefined;
 }
 
+export interface RevokeHostRequest {
+  /** A host name, no glob. */
+  host: string;
+}
+
+export interface RevokeHostResponse {
+  /** How many of the host's certificates were revoked (0: it had none still valid). */
+  revokedCertificates: number;
+  /** Whether the host had a live stream, which was ended. */
+  disconnected: boolean;
+}
+
 function createBaseScope(): Scope {
   return { scope: undefined };
 }
@@ -3533,6 +3545,162 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
   },
 };
 
+function createBaseRevokeHostRequest(): RevokeHostRequest {
+  return { host: "" };
+}
+
+export const RevokeHostRequest: MessageFns<RevokeHostRequest> = {
+  encode(message: RevokeHostRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.host !== "") {
+      writer.uint32(10).string(message.host);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeHostRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeHostRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeHostRequest {
+    return { host: isSet(object.host) ? globalThis.String(object.host) : "" };
+  },
+
+  toJSON(message: RevokeHostRequest): unknown {
+    const obj: any = {};
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeHostRequest>): RevokeHostRequest {
+    return RevokeHostRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeHostRequest>): RevokeHostRequest {
+    const message = createBaseRevokeHostRequest();
+    message.host = object.host ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeHostResponse(): RevokeHostResponse {
+  return { revokedCertificates: 0, disconnected: false };
+}
+
+export const RevokeHostResponse: MessageFns<RevokeHostResponse> = {
+  encode(message: RevokeHostResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revokedCertificates !== 0) {
+      writer.uint32(8).uint32(message.revokedCertificates);
+    }
+    if (message.disconnected !== false) {
+      writer.uint32(16).bool(message.disconnected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeHostResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeHostResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revokedCertificates = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.disconnected = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeHostResponse {
+    return {
+      revokedCertificates: isSet(object.revokedCertificates)
+        ? globalThis.Number(object.revokedCertificates)
+        : isSet(object.revoked_certificates)
+        ? globalThis.Number(object.revoked_certificates)
+        : 0,
+      disconnected: isSet(object.disconnected) ? globalThis.Boolean(object.disconnected) : false,
+    };
+  },
+
+  toJSON(message: RevokeHostResponse): unknown {
+    const obj: any = {};
+    if (message.revokedCertificates !== 0) {
+      obj.revokedCertificates = Math.round(message.revokedCertificates);
+    }
+    if (message.disconnected !== false) {
+      obj.disconnected = message.disconnected;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeHostResponse>): RevokeHostResponse {
+    return RevokeHostResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeHostResponse>): RevokeHostResponse {
+    const message = createBaseRevokeHostResponse();
+    message.revokedCertificates = object.revokedCertificates ?? 0;
+    message.disconnected = object.disconnected ?? false;
+    return message;
+  },
+};
+
 /**
  * The controller's API for fleetctl and the dashboard. Addresses are `[host/]group:process`
  * strings, each part a glob (common/address.ts parses them on both sides); an address without
@@ -3621,6 +3789,19 @@ export const FleetServiceDefinition = {
       requestStream: false,
       responseType: LogsResponse as typeof LogsResponse,
       responseStream: true,
+      options: {},
+    },
+    /**
+     * Cuts a host off at once (secure mode): its live stream ends, and every certificate issued to
+     * it until now is refused from then on. The host comes back only by joining again with a new
+     * join token. An admin's call.
+     */
+    revokeHost: {
+      name: "RevokeHost",
+      requestType: RevokeHostRequest as typeof RevokeHostRequest,
+      requestStream: false,
+      responseType: RevokeHostResponse as typeof RevokeHostResponse,
+      responseStream: false,
       options: {},
     },
   },
