@@ -10,6 +10,7 @@ import type { FleetStore } from './store/store.js';
 import { ControllerCore, type ControllerCoreOptions } from './core/controller-core.js';
 import { AccessControl } from './auth/access-control.js';
 import type { FailureLimiterOptions } from './auth/failure-limiter.js';
+import { Sessions } from './auth/sessions.js';
 import { TokenAdmin } from './auth/token-admin.js';
 import type { AgentServiceOptions } from './grpc/agent-service.js';
 import { startGrpcServer, type ControllerGrpcServer } from './grpc/grpc-server.js';
@@ -108,7 +109,8 @@ export async function startController(options: StartControllerOptions): Promise<
       log,
       address: options.listen,
     });
-    const http = await startHttpServer({ core, address: options.http, log });
+    const sessions = access ? new Sessions({ tokens: store.tokens, access }) : undefined;
+    const http = await startHttpServer({ core, address: options.http, log, auth: access && sessions ? { access, sessions } : undefined });
     const ca = pki ? { fingerprint: pki.ca.fingerprint, pem: pki.ca.certificatePem, created: pki.created } : null;
     return new Running(store, core, grpc, http, databasePath, ca);
   } catch (err) {

@@ -90,14 +90,29 @@ export class AccessControl {
       return { who: `agent ${credentials.agentHost}`, tokenId: '', origin: credentials.origin, limit: null };
     }
     const token = await this.authenticate(credentials.bearer, credentials.origin);
-    const caller = this.callerOf(token, credentials.origin);
+    return this.authorize(token, path, credentials.origin, credentials.addresses ?? []);
+  }
+
+  /**
+   * The Caller of a valid token (authenticated by its text, or by a dashboard session) for a
+   * call to `path`; PERMISSION_DENIED, recorded in the audit trail, when its role is not enough.
+   */
+  async authorize(token: StoredToken, path: string, origin: string, addresses: readonly string[] = []): Promise<Caller> {
+    const requirement = requirementOf(path);
+    const method = path.slice(path.lastIndexOf('/') + 1);
+    const caller = this.callerOf(token, origin);
     if (!roleMeets(token.role, requirement)) {
-      const needs = requirement === 'join' ? 'a join token' : `the ${requirement} role or above`;
+      const needs = requirement === 'join' ? 'a join token' : requirement === 'agent' ? "an agent's client certificate" : `the ${requirement} role or above`;
       const refusal = new FleetError('PERMISSION_DENIED', `${method} needs ${needs}; token ${token.name} (${token.id}) has the ${token.role} role`);
-      await this.audit?.(caller, { action: `denied ${method}`, addresses: credentials.addresses ?? [], hosts: [], failures: [`PERMISSION_DENIED ${refusal.message}`] });
+      await this.audit?.(caller, { action: `denied ${method}`, addresses, hosts: [], failures: [`PERMISSION_DENIED ${refusal.message}`] });
       throw refusal;
     }
     return caller;
+  }
+
+  /** Whether the token is still valid now (not revoked, not expired); for sessions, which outlive no token. */
+  isValid(token: StoredToken): boolean {
+    return token.revokedAt === null && (token.expiresAt === null || token.expiresAt > this.now());
   }
 
   /** The Caller a valid token acts as: its name, id and scope. */

@@ -2,7 +2,7 @@
  * The page at `/`: every host with its liveness, labels, agent version and counts by state,
  * then every process, server-rendered from the core's listings and refreshed every few
  * seconds. A placeholder that shows something real until the dashboard arrives; it uses no
- * script and loads nothing else.
+ * script and loads nothing else. In secure mode it names who is signed in, with a sign-out form.
  */
 import type { HostInfo } from '../../common/host.js';
 import { formatNamespec } from '../../common/namespec.js';
@@ -14,6 +14,8 @@ export interface HostsPageData {
   /** Epoch ms, for "last seen" ages. */
   now: number;
   version: string;
+  /** Who is signed in (secure mode), with the CSRF token the sign-out form carries. */
+  session?: { name: string; role: string; csrf: string };
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -56,6 +58,7 @@ export function renderHostsPage(data: HostsPageData): string {
 <body>
 <h1>fleetvisor</h1>
 <p><small>controller ${escapeHtml(data.version)}; this page refreshes every 5 seconds</small></p>
+${data.session ? signedIn(data.session) : ''}
 <h2>Hosts (${data.hosts.length})</h2>
 ${data.hosts.length === 0 ? '<p>No agent has connected yet. Point an agent at this controller with <code>[fleet] controller = HOST:PORT</code>.</p>' : `<table><thead><tr><th>host</th><th>liveness</th><th>labels</th><th>agent</th><th>last seen</th><th>processes</th></tr></thead><tbody>
 ${hostRows}
@@ -66,4 +69,9 @@ ${processRows}
 </tbody></table>`}
 </body></html>
 `;
+}
+
+function signedIn(session: { name: string; role: string; csrf: string }): string {
+  return `<form method="post" action="/sign-out"><small>signed in as <b>${escapeHtml(session.name)}</b> (${escapeHtml(session.role)})</small>
+<input type="hidden" name="csrf_token" value="${escapeHtml(session.csrf)}"> <button type="submit">Sign out</button></form>`;
 }
