@@ -121,6 +121,12 @@ export class AgentCertificates {
     return serials.length;
   }
 
+  /** Whether `host` has a certificate from this controller that has not expired, revoked or not. */
+  knows(host: string): boolean {
+    for (const known of this.issued.values()) if (known.host === host) return true;
+    return false;
+  }
+
   private forgetExpired(now: number): void {
     for (const [serial, known] of this.issued) if (known.notAfter <= now) this.issued.delete(serial);
   }

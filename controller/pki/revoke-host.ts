@@ -23,9 +23,10 @@ export async function revokeHost(core: ControllerCore, certificates: AgentCertif
   const problem = hostNameProblem(host);
   if (problem) throw new FleetError('BAD_ARGUMENTS', `${problem}; give one host name, no glob`);
   if (!callerSeesHost(caller, host)) throw new FleetError('PERMISSION_DENIED', `host ${host} is outside the scope of ${caller.who}`);
-  const known = core.listHosts(caller, { hosts: [host] }).length > 0;
+  if (!certificates.knows(host) && core.listHosts(caller, { hosts: [host] }).length === 0) {
+    throw new FleetError('NO_SUCH_HOST', `no host named ${host} has joined or connected (fleetctl hosts lists them)`);
+  }
   const revokedCertificates = await certificates.revokeHost(host);
-  if (revokedCertificates === 0 && !known) throw new FleetError('NO_SUCH_HOST', `no host named ${host} has joined or connected (fleetctl hosts lists them)`);
   const disconnected = core.disconnectHost(host, new FleetError('UNAUTHENTICATED', `host ${host} was revoked by ${caller.who}: its certificates are no longer accepted; join again with a new join token`));
   await core.recordAction(caller, { action: 'hosts revoke', addresses: [], hosts: [host], failures: [] });
   log.info(
