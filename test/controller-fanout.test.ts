@@ -20,12 +20,13 @@ function control(ctl: TestController, scope: Scope, addresses: string[], action 
   return collect(ctl.fleet.control({ scope, addresses, action, signal, wait: false }));
 }
 
+/** One line per process result or host error, sorted. */
 function summary(responses: ControlResponse[]): string[] {
   return responses
-    .map((r) =>
-      r.body?.$case === 'result'
-        ? `${r.body.value.host}/${r.body.value.result?.group}:${r.body.value.result?.name} ${r.body.value.result?.fault || 'OK'}`
-        : `${r.body?.value.host} ${r.body?.$case === 'hostError' ? `${r.body.value.fault}: ${r.body.value.message}` : ''}`,
+    .flatMap((r) =>
+      r.error
+        ? [`${r.error.host} ${r.error.fault}: ${r.error.message}`]
+        : r.results.map((result) => `${r.host}/${result.group}:${result.name} ${result.fault || 'OK'}`),
     )
     .sort();
 }
@@ -70,10 +71,10 @@ describe('controller fan-out', () => {
     assert.deepEqual(web1.received.commands.at(-1)?.action?.value, { selectors: [{ group: 'web', process: '*' }], wait: false });
   });
 
-  test('`all` across every host reaches every process, each host once', async () => {
+  test('`all` across every host reaches every process, each host once, and answers in one message per host', async () => {
     const responses = await control(ctl, ALL, ['all'], ControlAction.CONTROL_ACTION_STOP);
-    assert.equal(responses.length, 5);
-    assert.deepEqual([...new Set(summary(responses).map((s) => s.split('/')[0]))], ['db-1', 'web-1', 'web-2']);
+    assert.equal(summary(responses).length, 5, 'a result per process');
+    assert.deepEqual(responses.map((r) => r.host).sort(), ['db-1', 'web-1', 'web-2'], 'one message per host, with all its results');
   });
 
   test('an explicit host/ part overrides the scope', async () => {
@@ -119,7 +120,7 @@ describe('controller fan-out', () => {
     const start = Date.now();
     let downAfter = -1;
     stream.on('data', (r: ControlResponse) => {
-      if (r.body?.$case === 'hostError') downAfter = Date.now() - start;
+      if (r.error) downAfter = Date.now() - start;
     });
     const responses = await collect(stream);
     const [dbLine, downLine] = summary(responses);
@@ -204,7 +205,7 @@ describe('controller fan-out', () => {
     const before = web1.received.commands.length;
     const outcomes = [];
     for await (const o of core.control(caller, { scope: { kind: 'all' }, addresses: ['web:*', 'db'], action: 'restart', wait: false }, new AbortController().signal)) outcomes.push(o);
-    assert.deepEqual(outcomes.map((o) => (o.kind === 'result' ? `${o.host}/${o.result.name}` : o.error.code)).sort(), ['db-1/db', 'web-1/web_0']);
+    assert.deepEqual(outcomes.flatMap((o) => (o.kind === 'results' ? o.results.map((r) => `${o.host}/${r.name}`) : [o.error.code])).sort(), ['db-1/db', 'web-1/web_0']);
     // web:* would reach web_1 too, which the caller may not touch: the agent gets the exact process.
     assert.deepEqual(web1.received.commands[before]?.action?.value, { selectors: [{ group: 'web', process: 'web_0' }], wait: false });
     assert.equal(web1.received.commands.length, before + 1);

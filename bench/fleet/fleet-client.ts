@@ -71,15 +71,14 @@ export class FleetClient {
         deadline: Date.now() + timeoutMs,
       });
       call.on('data', (response: ControlResponse) => {
-        const body = response.body;
-        if (body?.$case === 'result') {
-          out.results++;
-          const r = body.value.result;
-          if (r && r.fault === '') out.succeeded++;
-          else if (out.failures.length < 5) out.failures.push(`${body.value.host}/${r?.group}:${r?.name} ${r?.fault} ${r?.description}`);
-        } else if (body?.$case === 'hostError') {
+        if (response.error) {
           out.hostErrors++;
-          if (out.failures.length < 5) out.failures.push(`${body.value.host}: ${body.value.fault} ${body.value.message}`);
+          if (out.failures.length < 5) out.failures.push(`${response.error.host}: ${response.error.fault} ${response.error.message}`);
+        }
+        for (const r of response.results) {
+          out.results++;
+          if (r.fault === '') out.succeeded++;
+          else if (out.failures.length < 5) out.failures.push(`${response.host}/${r.group}:${r.name} ${r.fault} ${r.description}`);
         }
       });
       call.on('error', (err: Error) => reject(new Error(`Control ${verb} failed: ${err.message}`)));

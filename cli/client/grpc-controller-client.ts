@@ -73,9 +73,8 @@ class GrpcControllerClient implements ControllerClient {
       wait: request.wait,
     };
     for await (const message of this.stream(rpc.control, req, signal)) {
-      const body = message.body;
-      if (body?.$case === 'result' && body.value.result) yield { kind: 'result', host: body.value.host, result: fromProtoResult(body.value.result) };
-      else if (body?.$case === 'hostError') yield { kind: 'host-error', error: fromProtoHostError(body.value) };
+      if (message.error) yield { kind: 'host-error', error: fromProtoHostError(message.error) };
+      for (const result of message.results) yield { kind: 'result', host: message.host, result: fromProtoResult(result) };
     }
   }
 

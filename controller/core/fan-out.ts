@@ -1,7 +1,7 @@
 /**
  * start, stop, restart and signal across the fleet: addresses and scope resolved once
  * (targets.ts), one command per host carrying that host's selectors, all hosts in parallel,
- * each process result streamed back as its host answers. Hosts that cannot take part get their
+ * each host's results streamed back together as it answers. Hosts that cannot take part get their
  * HostError at once; a slow or broken host never holds the others back.
  */
 import { setMaxListeners } from 'node:events';
@@ -27,7 +27,8 @@ export interface ControlRequest {
   wait: boolean;
 }
 
-export type ControlOutcome = { kind: 'result'; host: string; result: ProcessResult } | { kind: 'host-error'; error: HostError };
+/** One host's part: all of its results at once, as its agent answered, or its error. */
+export type ControlOutcome = { kind: 'results'; host: string; results: ProcessResult[] } | { kind: 'host-error'; error: HostError };
 
 /**
  * Runs the action and yields outcomes as they arrive: the errors known up front first, then
@@ -60,8 +61,8 @@ export async function* control(ctx: CoreContext, caller: Caller, request: Contro
       if (!outcome.ok) return hostError(outcome.error);
       for (const result of outcome.reply.results) {
         if (result.code !== 'SUCCESS') failures.push(`${target.record.name}/${formatNamespec(result.group, result.name)} ${result.code}`);
-        queue.push({ kind: 'result', host: target.record.name, result });
       }
+      queue.push({ kind: 'results', host: target.record.name, results: outcome.reply.results });
     }),
   );
   const finished = work.then(

@@ -35,9 +35,9 @@ export function createFleetService(
 
     control: serverStream(guard, async function* (request, caller, signal) {
       for await (const outcome of core.control(caller, fromProtoControlRequest(request), signal)) {
-        yield outcome.kind === 'result'
-          ? { body: { $case: 'result' as const, value: { host: outcome.host, result: toProtoResult(outcome.result) } } }
-          : { body: { $case: 'hostError' as const, value: toProtoHostError(outcome.error) } };
+        yield outcome.kind === 'results'
+          ? { host: outcome.host, results: outcome.results.map(toProtoResult), error: undefined }
+          : { host: outcome.error.host, results: [], error: toProtoHostError(outcome.error) };
       }
     }),
 

@@ -212,13 +212,14 @@ export interface ControlRequest {
   wait: boolean;
 }
 
-export interface HostProcessResult {
-  host: string;
-  result: ProcessResult | undefined;
-}
-
+/**
+ * One host's part of a Control call: all of its process results in one message, as its agent
+ * answered, or why it took no part (error set, results empty).
+ */
 export interface ControlResponse {
-  body: { $case: "result"; value: HostProcessResult } | { $case: "hostError"; value: HostError } | undefined;
+  host: string;
+  results: ProcessResult[];
+  error: HostError | undefined;
 }
 
 export interface FleetServiceRereadRequest {
@@ -1767,106 +1768,20 @@ export const ControlRequest: MessageFns<ControlRequest> = {
   },
 };
 
-function createBaseHostProcessResult(): HostProcessResult {
-  return { host: "", result: undefined };
-}
-
-export const HostProcessResult: MessageFns<HostProcessResult> = {
-  encode(message: HostProcessResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.host !== "") {
-      writer.uint32(10).string(message.host);
-    }
-    if (message.result !== undefined) {
-      ProcessResult.encode(message.result, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): HostProcessResult {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseHostProcessResult();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.host = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.result = ProcessResult.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): HostProcessResult {
-    return {
-      host: isSet(object.host) ? globalThis.String(object.host) : "",
-      result: isSet(object.result) ? ProcessResult.fromJSON(object.result) : undefined,
-    };
-  },
-
-  toJSON(message: HostProcessResult): unknown {
-    const obj: any = {};
-    if (message.host !== "") {
-      obj.host = message.host;
-    }
-    if (message.result !== undefined) {
-      obj.result = ProcessResult.toJSON(message.result);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<HostProcessResult>): HostProcessResult {
-    return HostProcessResult.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<HostProcessResult>): HostProcessResult {
-    const message = createBaseHostProcessResult();
-    message.host = object.host ?? "";
-    message.result = (object.result !== undefined && object.result !== null)
-      ? ProcessResult.fromPartial(object.result)
-      : undefined;
-    return message;
-  },
-};
-
 function createBaseControlResponse(): ControlResponse {
-  return { body: undefined };
+  return { host: "", results: [], error: undefined };
 }
 
 export const ControlResponse: MessageFns<ControlResponse> = {
   encode(message: ControlResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    switch (message.body?.$case) {
-      case "result":
-        HostProcessResult.encode(message.body.value, writer.uint32(10).fork()).join();
-        break;
-      case "hostError":
-        HostError.encode(message.body.value, writer.uint32(18).fork()).join();
-        break;
+    if (message.host !== "") {
+      writer.uint32(10).string(message.host);
+    }
+    for (const v of message.results) {
+      ProcessResult.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.error !== undefined) {
+      HostError.encode(message.error, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1889,7 +1804,7 @@ export const ControlResponse: MessageFns<ControlResponse> = {
               break;
             }
 
-            message.body = { $case: "result", value: HostProcessResult.decode(reader, reader.uint32()) };
+            message.host = reader.string();
             continue;
           }
           case 2: {
@@ -1897,7 +1812,15 @@ export const ControlResponse: MessageFns<ControlResponse> = {
               break;
             }
 
-            message.body = { $case: "hostError", value: HostError.decode(reader, reader.uint32()) };
+            message.results.push(ProcessResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = HostError.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1914,22 +1837,24 @@ export const ControlResponse: MessageFns<ControlResponse> = {
 
   fromJSON(object: any): ControlResponse {
     return {
-      body: isSet(object.result)
-        ? { $case: "result", value: HostProcessResult.fromJSON(object.result) }
-        : isSet(object.hostError)
-        ? { $case: "hostError", value: HostError.fromJSON(object.hostError) }
-        : isSet(object.host_error)
-        ? { $case: "hostError", value: HostError.fromJSON(object.host_error) }
-        : undefined,
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ProcessResult.fromJSON(e))
+        : [],
+      error: isSet(object.error) ? HostError.fromJSON(object.error) : undefined,
     };
   },
 
   toJSON(message: ControlResponse): unknown {
     const obj: any = {};
-    if (message.body?.$case === "result") {
-      obj.result = HostProcessResult.toJSON(message.body.value);
-    } else if (message.body?.$case === "hostError") {
-      obj.hostError = HostError.toJSON(message.body.value);
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ProcessResult.toJSON(e));
+    }
+    if (message.error !== undefined) {
+      obj.error = HostError.toJSON(message.error);
     }
     return obj;
   },
@@ -1939,20 +1864,11 @@ export const ControlResponse: MessageFns<ControlResponse> = {
   },
   fromPartial(object: DeepPartial<ControlResponse>): ControlResponse {
     const message = createBaseControlResponse();
-    switch (object.body?.$case) {
-      case "result": {
-        if (object.body?.value !== undefined && object.body?.value !== null) {
-          message.body = { $case: "result", value: HostProcessResult.fromPartial(object.body.value) };
-        }
-        break;
-      }
-      case "hostError": {
-        if (object.body?.value !== undefined && object.body?.value !== null) {
-          message.body = { $case: "hostError", value: HostError.fromPartial(object.body.value) };
-        }
-        break;
-      }
-    }
+    message.host = object.host ?? "";
+    message.results = object.results?.map((e) => ProcessResult.fromPartial(e)) || [];
+    message.error = (object.error !== undefined && object.error !== null)
+      ? HostError.fromPartial(object.error)
+      : undefined;
     return message;
   },
 };
@@ -3735,8 +3651,8 @@ export const FleetServiceDefinition = {
       options: {},
     },
     /**
-     * start, stop, restart or signal, fanned out to the hosts in parallel; one message per
-     * process result or host error, as they arrive.
+     * start, stop, restart or signal, fanned out to the hosts in parallel; one message per host
+     * (its results, or its error), as the hosts answer.
      */
     control: {
       name: "Control",
