@@ -13,40 +13,51 @@ function byGroupThenName(a: ProcessInfo, b: ProcessInfo): number {
   return a.group < b.group ? -1 : a.group > b.group ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+interface HostProcesses {
+  byKey: Map<string, ProcessInfo>;
+  /** The sorted list, kept until the host's next change: listings far outnumber changes. */
+  sorted: readonly ProcessInfo[] | null;
+}
+
 export class ProcessView {
-  private readonly hosts = new Map<string, Map<string, ProcessInfo>>();
+  private readonly hosts = new Map<string, HostProcesses>();
 
   /** The host's processes are exactly `processes` from now on. */
   replace(host: string, processes: readonly ProcessInfo[]): void {
-    this.hosts.set(host, new Map(processes.map((p) => [keyOf(p.group, p.name), p])));
+    this.hosts.set(host, { byKey: new Map(processes.map((p) => [keyOf(p.group, p.name), p])), sorted: null });
   }
 
   set(host: string, info: ProcessInfo): void {
     let processes = this.hosts.get(host);
-    if (!processes) this.hosts.set(host, (processes = new Map()));
-    processes.set(keyOf(info.group, info.name), info);
+    if (!processes) this.hosts.set(host, (processes = { byKey: new Map(), sorted: null }));
+    processes.byKey.set(keyOf(info.group, info.name), info);
+    processes.sorted = null;
   }
 
   remove(host: string, group: string, name: string | null): void {
     const processes = this.hosts.get(host);
     if (!processes) return;
-    for (const [key, p] of processes) if (p.group === group && (name === null || p.name === name)) processes.delete(key);
+    for (const [key, p] of processes.byKey) if (p.group === group && (name === null || p.name === name)) processes.byKey.delete(key);
+    processes.sorted = null;
   }
 
-  /** The host's processes sorted by group, then name. */
-  list(host: string): ProcessInfo[] {
-    return [...(this.hosts.get(host)?.values() ?? [])].sort(byGroupThenName);
+  /** The host's processes sorted by group, then name (shared: not to be modified). */
+  list(host: string): readonly ProcessInfo[] {
+    const processes = this.hosts.get(host);
+    if (!processes) return [];
+    processes.sorted ??= [...processes.byKey.values()].sort(byGroupThenName);
+    return processes.sorted;
   }
 
   /** Whether the host has any process that `matches`. */
   some(host: string, matches: (group: string, name: string) => boolean): boolean {
-    for (const p of this.hosts.get(host)?.values() ?? []) if (matches(p.group, p.name)) return true;
+    for (const p of this.hosts.get(host)?.byKey.values() ?? []) if (matches(p.group, p.name)) return true;
     return false;
   }
 
   counts(host: string): Partial<Record<ProcessState, number>> {
     const counts: Partial<Record<ProcessState, number>> = {};
-    for (const p of this.hosts.get(host)?.values() ?? []) counts[p.statename] = (counts[p.statename] ?? 0) + 1;
+    for (const p of this.hosts.get(host)?.byKey.values() ?? []) counts[p.statename] = (counts[p.statename] ?? 0) + 1;
     return counts;
   }
 }
