@@ -71,6 +71,14 @@ test('status pads the state to 10 and ends STARTING lines after the padding', ()
 
 test('padding counts code points, as Python does', () => {
   assert.equal(ljust('é😀', 4), 'é😀  ');
+  assert.equal(ljust('😀😀x', 4), '😀😀x ');
+});
+
+test('the name column fits the longest name, counted in code points, even over 200,000 rows', () => {
+  const many = Array.from({ length: 200_000 }, (_, i) => info(`p${i}`, `p${i}`, 'RUNNING'));
+  const lines = formatStatusLines([...many, info('😀'.repeat(40), 'é'.repeat(40), 'RUNNING')]);
+  assert.equal(lines[0]!.indexOf('RUNNING'), 40 + 1 + 40 + 3, 'the namespec `😀…:é…` is 81 code points wide, plus 3');
+  assert.equal([...lines.at(-1)!].indexOf('R'), 40 + 1 + 40 + 3, 'its own line is padded to the same column');
 });
 
 test('status exits 3 when a listed process is stopped, 4 for an unknown name, 3 wins over 4', () => {

@@ -6,7 +6,7 @@
 import type { HostInfo } from '../../common/host.js';
 import { ProcessStates, type ProcessState } from '../../common/process-state.js';
 import { compareCodePoints } from '../../common/text-order.js';
-import { ljust } from '../commands/status.js';
+import { codePointLength, ljust, widestOf } from '../commands/status.js';
 import { formatLabels } from './scope.js';
 import { formatAgo } from './times.js';
 
@@ -31,7 +31,7 @@ export function hostsTable(hosts: readonly HostInfo[], now: number): string[] {
     formatAgo(h.lastSeen, now),
     formatCounts(h.counts),
   ]);
-  const widths = HEADERS.map((title, i) => Math.max([...title].length, ...rows.map((r) => [...r[i]!].length)));
+  const widths = HEADERS.map((title, i) => widestOf(rows.map((r) => r[i]!), codePointLength(title)));
   return [[...HEADERS], ...rows].map((cells) =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : ljust(cell, widths[i]! + 3)))

@@ -10,7 +10,7 @@ import type { HostInfo } from '../../common/host.js';
 import { describeProcess, type ProcessInfo } from '../../common/process-info.js';
 import { STOPPED_STATES } from '../../common/process-state.js';
 import type { HostProcess, ProcessListing } from '../client/controller-client.js';
-import { ljust, processJson } from '../commands/status.js';
+import { ljust, processJson, widestOf } from '../commands/status.js';
 import { StatusExit } from '../exit-codes.js';
 import { hostErrorJson, hostErrorLine } from './host-errors.js';
 import { compareCodePoints as compareText } from '../../common/text-order.js';
@@ -36,7 +36,8 @@ export function sortProcesses(processes: readonly HostProcess[]): HostProcess[] 
 export function currentInfo(info: ProcessInfo, host: HostInfo | undefined, now: number): ProcessInfo {
   if (info.statename !== 'RUNNING' || (host !== undefined && host.liveness !== 'connected')) return info;
   const current = { ...info, now: Math.max(info.now, Math.trunc(now / 1000)) };
-  return { ...current, description: describeProcess(current) };
+  current.description = describeProcess(current);
+  return current;
 }
 
 /** `[last known; host disconnected, last seen 3m ago]`: the marker of a process whose host is not connected. */
@@ -48,7 +49,7 @@ export function statusText(listing: ProcessListing, now: number): StatusText {
   const hosts = new Map(listing.hosts.map((h) => [h.name, h]));
   const rows = sortProcesses(listing.processes);
   const names = rows.map((p) => formatAddress(p.host, p.info.group, p.info.name));
-  const width = Math.max(30, ...names.map((n) => [...n].length)) + 3;
+  const width = widestOf(names, 30) + 3;
   const lines = rows.map((p, i) => {
     const host = hosts.get(p.host);
     const marker = host && host.liveness !== 'connected' ? lastKnownMarker(host, now) : '';

@@ -5,9 +5,26 @@ import { messagesWriter, writeJson } from '../json.js';
 import { makeNamespec, splitNamespec } from '../names.js';
 import { wordsWithOutput, type Command } from './command.js';
 
+/** Length in code points, as Python's len(): a surrogate pair counts once. */
+export function codePointLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) length--;
+  }
+  return length;
+}
+
+/** The longest of `texts` in code points, and at least `least` (no spread: listings can be long). */
+export function widestOf(texts: readonly string[], least: number): number {
+  let widest = least;
+  for (const text of texts) widest = Math.max(widest, codePointLength(text));
+  return widest;
+}
+
 /** Left-justifies by code points, as Python's `%-Ns`. */
 export function ljust(text: string, width: number): string {
-  const length = [...text].length;
+  const length = codePointLength(text);
   return length >= width ? text : text + ' '.repeat(width - length);
 }
 
@@ -17,7 +34,7 @@ export function ljust(text: string, width: number): string {
  */
 export function formatStatusLines(infos: readonly Pick<ProcessInfo, 'group' | 'name' | 'statename' | 'description'>[]): string[] {
   const names = infos.map((i) => makeNamespec(i.group, i.name));
-  const width = Math.max(30, ...names.map((n) => [...n].length)) + 3;
+  const width = widestOf(names, 30) + 3;
   return infos.map((info, i) => `${ljust(names[i]!, width)}${ljust(info.statename, 10)}${info.description}`);
 }
 
