@@ -69,7 +69,7 @@ describe('token scopes', () => {
     const db1 = agents.get('db-1')!;
     const before = { web1: web1.received.commands.length, db1: db1.received.commands.length };
     const stream = ctl.fleet.control({ scope: ALL, addresses: ['all'], action: ControlAction.CONTROL_ACTION_RESTART, signal: '', wait: false }, bearer(webOps)) as ClientReadableStream<ControlResponse>;
-    const results = (await collect(stream)).map((m) => (m.body?.$case === 'result' ? `${m.body.value.host}/${m.body.value.result!.name}` : `${m.body?.value.host} ${m.body?.$case}`));
+    const results = (await collect(stream)).flatMap((m) => (m.error ? [`${m.error.host} ${m.error.fault}`] : m.results.map((r) => `${m.host}/${r.name}`)));
     assert.deepEqual(results.sort(), ['web-1/web_0', 'web-1/web_1', 'web-2/web_0']);
     assert.deepEqual(web1.received.commands.slice(before.web1).map((c) => c.action?.value), [
       { selectors: [{ group: 'web', process: 'web_0' }, { group: 'web', process: 'web_1' }], wait: false },
