@@ -127,8 +127,8 @@ async function route(core: ControllerCore, auth: HttpAuth, req: IncomingMessage,
       const abort = new AbortController();
       res.once('close', () => abort.abort());
       for await (const outcome of core.control(caller, request, abort.signal)) {
-        if (outcome.kind === 'result') results.push({ host: outcome.host, group: outcome.result.group, name: outcome.result.name, fault: outcome.result.code === 'SUCCESS' ? null : outcome.result.code, description: outcome.result.description });
-        else errors.push({ host: outcome.error.host, fault: outcome.error.code, message: outcome.error.message });
+        if (outcome.kind === 'host-error') errors.push({ host: outcome.error.host, fault: outcome.error.code, message: outcome.error.message });
+        else for (const r of outcome.results) results.push({ host: outcome.host, group: r.group, name: r.name, fault: r.code === 'SUCCESS' ? null : r.code, description: r.description });
       }
       return sendJson(res, 200, { results, errors });
     }
