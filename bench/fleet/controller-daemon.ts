@@ -1,33 +1,67 @@
-// fleet-controller from this checkout, run as a user would (bin/fleet-controller --insecure) on
-// loopback with a fresh data dir, and what the bench reads of it from /proc.
+// fleet-controller from this checkout, run as a user would on loopback with a fresh data dir:
+// --insecure, or in secure mode as an operator sets it up (its CA, `fleet-controller bootstrap`
+// for an admin token, `fleetctl token create --role join` for the hosts); and what the bench
+// reads of it from /proc.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../agent/impls.js';
 import type { Daemon, Workspace } from '../agent/processes.js';
 
+/** What a client needs for a controller in secure mode. */
+export interface SecureAccess {
+  /** `sha256:...` of its CA, for enrollment. */
+  fingerprint: string;
+  caPem: string;
+  /** DATA/pki/ca.crt, for fleetctl --ca. */
+  caFile: string;
+  adminToken: string;
+  /** A join token for the hosts. */
+  joinToken: string;
+}
+
 export interface RunningControllerDaemon {
   daemon: Daemon;
   /** host:port of its gRPC server, as its ready line prints it. */
   address: string;
   databasePath: string;
+  /** Secure mode's CA and tokens; null with --insecure. */
+  secure: SecureAccess | null;
 }
 
 const READY = /ready: gRPC (\S+) .* data (\S+)\s*$/m;
+const FINGERPRINT = /^CA fingerprint: (sha256:[0-9a-f]{64})/m;
 
-/** Starts the controller with its data in `dir/data`; resolves once it prints its ready line. */
-export async function startControllerDaemon(ws: Workspace, dir: string, heartbeat = '5s'): Promise<RunningControllerDaemon> {
+/**
+ * Starts the controller with its data in `dir/data`; resolves once it prints its ready line.
+ * `secure`: without --insecure, then an admin token (bootstrap) and a join token.
+ */
+export async function startControllerDaemon(ws: Workspace, dir: string, heartbeat = '5s', secure = false): Promise<RunningControllerDaemon> {
   const root = repoRoot();
   if (!existsSync(join(root, 'dist', 'controller', 'main.js'))) throw new Error('fleet-controller is not built (dist/controller/main.js is missing): run "npx tsc -p ." first');
   mkdirSync(dir, { recursive: true });
   const output = join(dir, 'controller.out');
-  const args = ['--insecure', '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', join(dir, 'data'), '--heartbeat', heartbeat];
-  const daemon = ws.launch('fleet-controller', join(root, 'bin', 'fleet-controller'), args, dir, output);
+  const dataDir = join(dir, 'data');
+  const args = [...(secure ? [] : ['--insecure']), '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', dataDir, '--heartbeat', heartbeat];
+  const controller = join(root, 'bin', 'fleet-controller');
+  const daemon = ws.launch('fleet-controller', controller, args, dir, output);
   const deadline = Date.now() + 30_000;
   for (;;) {
     daemon.assertAlive('starting');
-    const match = READY.exec(readText(output));
-    if (match) return { daemon, address: match[1]!, databasePath: match[2]! };
+    const text = readText(output);
+    const match = READY.exec(text);
+    if (match) {
+      const address = match[1]!;
+      if (!secure) return { daemon, address, databasePath: match[2]!, secure: null };
+      const fingerprint = FINGERPRINT.exec(text)?.[1];
+      if (!fingerprint) throw new Error(`fleet-controller printed no CA fingerprint in secure mode; its output:\n${daemon.outputTail()}`);
+      const caFile = join(dataDir, 'pki', 'ca.crt');
+      const run = (command: string, commandArgs: string[]): string => execFileSync(process.execPath, [command, ...commandArgs], { encoding: 'utf8' }).trim();
+      const adminToken = run(controller, ['bootstrap', '--data', dataDir]);
+      const joinToken = run(join(root, 'bin', 'fleetctl'), ['--controller', address, '--ca', caFile, '--token', adminToken, 'token', 'create', '--role', 'join', '--ttl', '2h']);
+      return { daemon, address, databasePath: match[2]!, secure: { fingerprint, caPem: readText(caFile), caFile, adminToken, joinToken } };
+    }
     if (Date.now() > deadline) throw new Error(`fleet-controller printed no ready line within 30 s; its output:\n${daemon.outputTail()}`);
     await sleep(20);
   }

@@ -4,6 +4,8 @@ import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { ControlAction, FleetServiceDefinition, type ControlResponse, type FleetServiceListProcessesResponse } from '../../proto/gen/fleet/v1/fleet.js';
 import { ProcessState } from '../../proto/gen/fleet/v1/process.js';
 import { grpcClientConstructor, type GrpcClient } from '../../proto/grpc-js.js';
+import { CONTROLLER_TLS_NAME } from '../../common/controller-tls.js';
+import type { SecureAccess } from './controller-daemon.js';
 
 const FleetServiceClient = grpcClientConstructor(FleetServiceDefinition);
 const ALL_HOSTS = { scope: { $case: 'allHosts' as const, value: true } };
@@ -37,14 +39,26 @@ const ACTION: Record<ControlVerb, ControlAction> = {
 export class FleetClient {
   private readonly client: GrpcClient<typeof FleetServiceDefinition>;
 
-  constructor(address: string) {
-    this.client = new FleetServiceClient(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
+  private readonly metadata: () => Metadata;
+
+  /** `secure`: TLS with the controller's CA and its fixed name, an admin token on every call; plaintext without. */
+  constructor(address: string, secure: SecureAccess | null = null) {
+    const channel = secure ? credentials.createSsl(Buffer.from(secure.caPem)) : credentials.createInsecure();
+    this.client = new FleetServiceClient(address, channel, {
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      ...(secure ? { 'grpc.ssl_target_name_override': CONTROLLER_TLS_NAME } : {}),
+    });
+    this.metadata = () => {
+      const metadata = new Metadata();
+      if (secure) metadata.set('authorization', `Bearer ${secure.adminToken}`);
+      return metadata;
+    };
   }
 
   /** ListProcesses on every host (`status -A`): the raw reply. */
   listAll(timeoutMs = 30_000): Promise<FleetServiceListProcessesResponse> {
     return new Promise((resolve, reject) => {
-      this.client.listProcesses({ scope: ALL_HOSTS, addresses: [] }, new Metadata(), { deadline: Date.now() + timeoutMs }, (err: ServiceError | null, reply) => {
+      this.client.listProcesses({ scope: ALL_HOSTS, addresses: [] }, this.metadata(), { deadline: Date.now() + timeoutMs }, (err: ServiceError | null, reply) => {
         if (err) reject(new Error(`ListProcesses failed: ${err.message}`));
         else resolve(reply);
       });
@@ -67,7 +81,7 @@ export class FleetClient {
     return new Promise((resolve, reject) => {
       const out: ControlOutcome = { ms: 0, results: 0, succeeded: 0, hostErrors: 0, failures: [] };
       const t0 = performance.now();
-      const call = this.client.control({ scope: ALL_HOSTS, addresses: ['all'], action: ACTION[verb], signal, wait }, new Metadata(), {
+      const call = this.client.control({ scope: ALL_HOSTS, addresses: ['all'], action: ACTION[verb], signal, wait }, this.metadata(), {
         deadline: Date.now() + timeoutMs,
       });
       call.on('data', (response: ControlResponse) => {

@@ -10,6 +10,7 @@ import { parseOptions, USAGE, type Options, type ScenarioName } from './options.
 import { runRealScenario } from './real-scenario.js';
 import { renderJson, renderTable, type Meta, type ScenarioReport } from './report.js';
 import { runScaleScenario } from './scale-scenario.js';
+import { compareTls } from './tls-comparison.js';
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -50,13 +51,17 @@ async function main(): Promise<number> {
   progress(`workspace ${ws.root}; scenarios ${options.only.join(', ')}; load ${meta.loadavg.map((l) => l.toFixed(2)).join(' ')}`);
   if (meta.loadavg[0]! > 2) progress('the machine is busy (load above 2): figures will be noisy');
 
-  const runners: Record<ScenarioName, (step: (m: string) => void) => Promise<ScenarioReport>> = {
-    scale: (step) => runScaleScenario(ws, options.scale, step),
-    real: (step) => runRealScenario(ws, options.real, step),
+  const runners: Record<ScenarioName, (step: (m: string) => void) => Promise<ScenarioReport[]>> = {
+    scale: async (step) => {
+      const plain = await runScaleScenario(ws, options.scale, step);
+      if (!options.scale.tls) return [plain];
+      return [plain, compareTls(plain, await runScaleScenario(ws, options.scale, (m) => step(`tls: ${m}`), true))];
+    },
+    real: async (step) => [await runRealScenario(ws, options.real, step)],
   };
   const reports: ScenarioReport[] = [];
   try {
-    for (const name of options.only) reports.push(await runners[name]((m) => progress(`${name}: ${m}`)));
+    for (const name of options.only) reports.push(...(await runners[name]((m) => progress(`${name}: ${m}`))));
   } finally {
     ws.cleanup();
   }

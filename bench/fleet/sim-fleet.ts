@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { ConnectArgs, ConnectReply, FloodReply, SettleReply, SimReply, SimRequest, StatsReply } from './sim-protocol.js';
+import type { ConnectArgs, ConnectReply, EnrollArgs, EnrollReply, FloodReply, SettleReply, SimReply, SimRequest, StatsReply } from './sim-protocol.js';
 
 type RequestBody = SimRequest extends infer R ? (R extends SimRequest ? Omit<R, 'id'> : never) : never;
 
@@ -100,6 +100,17 @@ export class SimFleet {
 
   get pids(): number[] {
     return this.sims.map((s) => s.pid);
+  }
+
+  /** Enrolls `hosts` (secure mode), shared among the simulators; resolves when every one has its certificate. */
+  async enroll(args: EnrollArgs, timeoutMs: number): Promise<EnrollReply> {
+    const share = this.sims.map((_, i) => args.hosts.filter((_, h) => h % this.sims.length === i));
+    const replies = await Promise.all(this.sims.map((s, i) => s.request<EnrollReply>({ op: 'enroll', args: { ...args, hosts: share[i]! } }, timeoutMs)));
+    return {
+      startedAt: Math.min(...replies.map((r) => r.startedAt)),
+      doneAt: Math.max(...replies.map((r) => r.doneAt)),
+      enrolled: replies.reduce((n, r) => n + r.enrolled, 0),
+    };
   }
 
   /** Deals `hosts` out to the simulators in turn and connects them all. */

@@ -18,6 +18,8 @@ import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { AgentServiceDefinition, type Command, type CommandResult, type ConnectRequest, type ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
 import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
 import { grpcClientConstructor, type GrpcClient } from '../../proto/grpc-js.js';
+import type { AgentCredentials } from '../../agent/link/agent-credentials.js';
+import { CONTROLLER_CHANNEL_OPTIONS, controllerCredentials } from '../../agent/link/controller-tls.js';
 import { SimProcessTable, type SimChange, type SimResult } from './sim-processes.js';
 import { toHostEvent, toInfo, toProtoResult } from './sim-wire.js';
 
@@ -38,6 +40,8 @@ export interface SimHostOptions {
   /** Process-wide source of fake pids. */
   nextPid: () => number;
   instanceId: string;
+  /** Mutual TLS with these (the controller's secure mode); plaintext when null. */
+  credentials: AgentCredentials | null;
 }
 
 export interface SimHostStats {
@@ -161,9 +165,11 @@ export class SimHost {
     const generation = ++this.generation;
     // A local subchannel pool: without it grpc-js shares one TCP connection among every client
     // of the process with the same target, and 250 hosts would be 250 streams on one socket.
-    this.client = new AgentServiceClient(this.options.address, credentials.createInsecure(), {
+    const identity = this.options.credentials;
+    this.client = new AgentServiceClient(this.options.address, identity ? controllerCredentials(identity.caPem, identity) : credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
       'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      ...(identity ? CONTROLLER_CHANNEL_OPTIONS : {}),
     });
     const call = this.client.connect();
     this.call = call;

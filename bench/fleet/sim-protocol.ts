@@ -3,8 +3,29 @@
 // performance.now()), comparable across the processes of the bench.
 import type { SimHostStats } from './sim-host.js';
 
+/** Enrollment of hosts with a controller in secure mode, as `fleet-agent join` does it. */
+export interface EnrollArgs {
+  address: string;
+  /** The controller CA's `sha256:...`, checked before each join. */
+  fingerprint: string;
+  joinToken: string;
+  hosts: string[];
+  /** Each host's key and certificates go to `stateRoot/<host>`. */
+  stateRoot: string;
+  /** Joins under way at once in one simulator. */
+  concurrency: number;
+}
+
+export interface EnrollReply {
+  startedAt: number;
+  doneAt: number;
+  enrolled: number;
+}
+
 export interface ConnectArgs {
   address: string;
+  /** Mutual TLS with each host's credentials from `stateRoot/<host>` (EnrollArgs); plaintext when absent. */
+  stateRoot?: string;
   hosts: string[];
   processes: number;
   labels: Record<string, string>;
@@ -15,6 +36,7 @@ export interface ConnectArgs {
 }
 
 export type SimRequest =
+  | { id: number; op: 'enroll'; args: EnrollArgs }
   | { id: number; op: 'connect'; args: ConnectArgs }
   | { id: number; op: 'flood'; eventsPerHost: number }
   | { id: number; op: 'settle' }

@@ -4,8 +4,11 @@
 // when the harness goes away (the IPC channel closes) or says close.
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { readCredentials } from '../../agent/link/agent-credentials.js';
+import { joinController } from '../../agent/link/enrollment.js';
 import { SimHost, wallMs } from './sim-host.js';
-import type { ConnectArgs, ConnectReply, FloodReply, SettleReply, SimReply, SimRequest, StatsReply } from './sim-protocol.js';
+import type { ConnectArgs, ConnectReply, EnrollArgs, EnrollReply, FloodReply, SettleReply, SimReply, SimRequest, StatsReply } from './sim-protocol.js';
 
 const hosts: SimHost[] = [];
 const loopDelay = monitorEventLoopDelay({ resolution: 20 });
@@ -13,10 +16,25 @@ loopDelay.enable();
 let pid = 1000 + Math.floor(Math.random() * 1000);
 const nextPid = (): number => (pid = pid >= 4_000_000 ? 1000 : pid + 1);
 
+/** Joins every host of `args` with the real enrollment code, `concurrency` at a time. */
+async function enroll(args: EnrollArgs): Promise<EnrollReply> {
+  const startedAt = wallMs();
+  const queue = [...args.hosts];
+  const worker = async (): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      await joinController({ controller: args.address, token: args.joinToken, caFingerprint: args.fingerprint, host: name, stateDir: join(args.stateRoot, name) });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(args.concurrency, args.hosts.length) }, worker));
+  return { startedAt, doneAt: wallMs(), enrolled: args.hosts.length };
+}
+
 async function connect(args: ConnectArgs): Promise<ConnectReply> {
   const instanceId = randomUUID();
   for (const name of args.hosts) {
-    const host = new SimHost({ name, address: args.address, processes: args.processes, labels: args.labels, window: args.window, batch: args.batch, nextPid, instanceId });
+    const credentials = args.stateRoot === undefined ? null : readCredentials(join(args.stateRoot, name));
+    if (args.stateRoot !== undefined && credentials === null) throw new Error(`host ${name} has no certificate in ${join(args.stateRoot, name)}: enroll it first`);
+    const host = new SimHost({ name, address: args.address, processes: args.processes, labels: args.labels, window: args.window, batch: args.batch, nextPid, instanceId, credentials });
     hosts.push(host);
     host.start(Math.random() * args.jitterMs);
   }
@@ -48,6 +66,8 @@ function closeAll(): void {
 
 async function handle(request: SimRequest): Promise<unknown> {
   switch (request.op) {
+    case 'enroll':
+      return enroll(request.args);
     case 'connect':
       return connect(request.args);
     case 'flood':

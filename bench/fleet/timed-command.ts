@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../agent/impls.js';
+import type { SecureAccess } from './controller-daemon.js';
 
 export interface TimedRun {
   ms: number;
@@ -31,9 +32,13 @@ export function timedCommand(command: string, args: string[], timeoutMs = 120_00
   });
 }
 
-/** `fleetctl --controller ADDR --insecure status -A`, as bench:ctl runs fleetctl (node bin/fleetctl). */
-export function fleetctlStatusAll(address: string): Promise<TimedRun> {
-  return timedCommand(process.execPath, [join(repoRoot(), 'bin', 'fleetctl'), '--controller', address, '--insecure', 'status', '-A']);
+/**
+ * `fleetctl --controller ADDR --insecure status -A`, as bench:ctl runs fleetctl (node
+ * bin/fleetctl); with `secure`, `--ca FILE --token TOKEN` instead of --insecure.
+ */
+export function fleetctlStatusAll(address: string, secure: SecureAccess | null = null): Promise<TimedRun> {
+  const credentials = secure ? ['--ca', secure.caFile, '--token', secure.adminToken] : ['--insecure'];
+  return timedCommand(process.execPath, [join(repoRoot(), 'bin', 'fleetctl'), '--controller', address, ...credentials, 'status', '-A']);
 }
 
 /** Lines of a status listing that show a RUNNING process. */
