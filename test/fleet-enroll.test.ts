@@ -145,6 +145,13 @@ test('a join token used again after it expired is refused, and no certificate is
   assert.equal(again.code, 1);
   assert.match(again.stderr, /refused the join: UNAUTHENTICATED: the token .* expired at /);
   assert.equal(existsSync(join(second.stateDir, 'agent.crt')), false);
+
+  // The same token in [fleet]: the agent starts, keeps its processes, and warns on every attempt.
+  const onStart = agentSetup('token-on-start', 'web-6', c.address, `join_token = ${joinToken}\nca_fingerprint = ${c.fingerprint}\n`);
+  const agent = run(onStart.conf);
+  await agent.waitForOutput(/WARN controller link to .* refused: enrollment refused: the controller at .* refused the join: UNAUTHENTICATED: the token .* expired at /);
+  assert.match(agent.output(), /spawned: 'sleeper'/);
+  assert.equal(await agent.stop(), 0);
 });
 
 test('an agent stream without a client certificate, or with one from another CA or expired, is refused', async () => {

@@ -6,7 +6,7 @@
  * changes nothing about its processes.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FleetError } from '../../common/errors.js';
+import { FleetError, isFleetError } from '../../common/errors.js';
 import type { FleetSettings } from '../config/types.js';
 import type { Logger } from '../logs/logger.js';
 import type { EngineEvent } from '../process/events.js';
@@ -218,7 +218,8 @@ export class ControllerLink implements AsyncDisposable {
         logger.info(`joined ${this.address} as host ${credentials.host}: certificate valid until ${new Date(credentials.notAfter).toISOString()}, stored in ${fleet.stateDir}`);
       }
     } catch (err) {
-      return `enrollment failed: ${(err as Error).message}`;
+      // A controller that cannot be reached yet is retried quietly, as a stream that cannot be opened; a refusal is warned about.
+      return `${isFleetError(err, 'HOST_UNREACHABLE') ? 'enrollment not possible yet' : 'enrollment refused'}: ${(err as Error).message}`;
     }
     if (credentials.notAfter <= Date.now()) {
       return `UNAUTHENTICATED: the certificate in ${fleet.stateDir} expired at ${new Date(credentials.notAfter).toISOString()}; join again (fleet-agent join with a new join token)`;
@@ -230,5 +231,5 @@ export class ControllerLink implements AsyncDisposable {
 
 /** Whether a session ended because the controller refused this agent's credentials (worth a warning on every attempt). */
 function isRefusal(reason: string): boolean {
-  return /^(UNAUTHENTICATED|PERMISSION_DENIED|INVALID_ARGUMENT)\b|^enrollment failed/.test(reason);
+  return /^(UNAUTHENTICATED|PERMISSION_DENIED|INVALID_ARGUMENT)\b|^enrollment refused/.test(reason);
 }
