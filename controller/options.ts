@@ -49,6 +49,8 @@ Examples:
       fingerprint is printed), agents by client certificate, clients by API token
   fleet-controller ca-fingerprint --data /var/lib/fleet-controller
       print the CA fingerprint again (for fleet-agent join --ca-fingerprint)
+  fleet-controller bootstrap --data /var/lib/fleet-controller
+      print the first admin token, once (fleetctl --token; then fleetctl token create for the others)
   fleet-controller --insecure --data ./fleet-data
       development mode: plaintext, no authentication, on ${DEFAULT_LISTEN} (gRPC) and ${DEFAULT_HTTP} (HTTP)
   fleet-controller --insecure --listen 127.0.0.1:7400 --http 127.0.0.1:8080 --data /tmp/fleet --heartbeat 2s

@@ -118,6 +118,14 @@ describe('token scopes', () => {
     assert.ok((await history(ctl.tokens.viewer)).includes('web-1/api:api transition'));
   });
 
+  test('a scoped history limit is not spent on hosts outside the scope', async () => {
+    const web1 = agents.get('web-1')!;
+    web1.events([transitionEvent(100, 'web', 'web_0', 'STOPPED', 'RUNNING', Date.now()), transitionEvent(101, 'web', 'web_0', 'RUNNING', 'STOPPED', Date.now() + 1)]);
+    await web1.waitForAck(101);
+    const newest = await callWith(ctl.fleet, ctl.fleet.history, dbViewer, { scope: ALL, addresses: [], sinceMs: 0n, untilMs: 0n, limit: 1 });
+    assert.deepEqual(newest.entries.map(describeEntry), ['db-1/db:db transition']);
+  });
+
   test('the live event stream carries only the scope', async () => {
     const stream = ctl.fleet.watchEvents({ scope: ALL, addresses: [] }, bearer(webOps)) as ClientReadableStream<WatchEventsResponse>;
     const seen: string[] = [];
@@ -127,7 +135,7 @@ describe('token scopes', () => {
       const web1 = agents.get('web-1')!;
       const db1 = agents.get('db-1')!;
       // The watch is subscribed once the first web transition comes through; the others are sent after it.
-      let seq = 10;
+      let seq = 1000;
       await waitFor(
         () => {
           web1.events([transitionEvent(++seq, 'web', 'web_1', 'STOPPED', 'RUNNING')]);

@@ -60,9 +60,10 @@ export async function history(ctx: CoreContext, caller: Caller, request: History
   const limit = request.limit || DEFAULT_HISTORY_LIMIT;
   if (limit > MAX_HISTORY_LIMIT) throw new FleetError('INCORRECT_PARAMETERS', `limit ${limit} is above the maximum of ${MAX_HISTORY_LIMIT}`);
   const addresses = parseAddresses(request.addresses);
-  const select = selection(ctx, addresses, request.scope, request.addresses.length === 0);
+  const select = selection(ctx, caller, addresses, request.scope, request.addresses.length === 0);
   const events = await ctx.store.history({ select, since: request.since || undefined, until: request.until || undefined, limit });
   if (caller.limit === null) return events;
+  // The selection kept to the hosts the caller sees; processes and actions outside its limit go here.
   return events.filter((e) => {
     if (e.kind === 'action') return e.hosts.length > 0 && e.hosts.every((h) => callerSeesHost(caller, h));
     if (e.kind === 'gap') return callerSeesHost(caller, e.host);
@@ -70,11 +71,18 @@ export async function history(ctx: CoreContext, caller: Caller, request: History
   });
 }
 
-/** No addresses under `-A`: everything (actions that reached no host included). */
-function selection(ctx: CoreContext, addresses: ReturnType<typeof parseAddresses>, scope: HostScope, noAddresses: boolean): HistorySelection | undefined {
-  if (noAddresses && scope.kind === 'all') return undefined;
+/**
+ * No addresses under `-A`: everything (actions that reached no host included). A caller with a
+ * limit reads from the hosts it sees only, so its `limit` newest entries are not spent on
+ * hosts it would not be shown.
+ */
+function selection(ctx: CoreContext, caller: Caller, addresses: ReturnType<typeof parseAddresses>, scope: HostScope, noAddresses: boolean): HistorySelection | undefined {
+  const seen = (host: string): boolean => callerSeesHost(caller, host);
+  if (noAddresses && scope.kind === 'all') {
+    return caller.limit === null ? undefined : { hosts: ctx.registry.all().map((h) => h.name).filter(seen) };
+  }
   const probe = new AddressMatcher(parseAddresses(['all'])[0]!);
   const scopeHosts =
     scope.kind === 'host' ? [scope.host] : ctx.registry.all().filter((h) => probe.matchesHost(h.name, h.labels, scope)).map((h) => h.name);
-  return { addresses, scopeHosts };
+  return { addresses, scopeHosts: scopeHosts.filter(seen) };
 }

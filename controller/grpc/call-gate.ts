@@ -23,6 +23,8 @@ export interface ServerSurfaceCall {
   getPath(): string;
   getPeer(): string;
   readonly metadata: Metadata;
+  /** Set by grpc-js when the client cancelled. */
+  readonly cancelled?: boolean;
 }
 
 export interface CallGate {
@@ -99,6 +101,9 @@ function pass(gate: CallGate, call: ServerSurfaceCall, handle: () => void, refus
   gate
     .admit(call)
     .then((caller) => {
+      // A client that went away while the gate looked (its 'cancelled' event is past) gets no
+      // handler: a following stream would otherwise run on for nobody.
+      if (call.cancelled) return;
       admitted.set(call, caller);
       handle();
     })
