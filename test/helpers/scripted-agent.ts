@@ -9,29 +9,23 @@ import { fnmatch } from '../../common/glob.js';
 import { LogChannel } from '../../proto/gen/fleet/v1/agent_control.js';
 import { AgentServiceDefinition, type Command, type CommandResult, type ConnectRequest, type ConnectResponse, type Hello, type HelloAck, type LogSubscribe } from '../../proto/gen/fleet/v1/agent_link.js';
 import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
-import { ProcessState, type ProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import type { ProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import { toProtoState } from '../../proto/process-convert.js';
+import type { ProcessState as ProcessStateName } from '../../common/process-state.js';
 import { grpcClientConstructor, type GrpcClient } from '../../proto/grpc-js.js';
 import { waitFor } from './wait-for.js';
 
 const AgentClient = grpcClientConstructor(AgentServiceDefinition);
 
-export type ProtoState = keyof typeof STATES;
-const STATES = {
-  STOPPED: ProcessState.PROCESS_STATE_STOPPED,
-  STARTING: ProcessState.PROCESS_STATE_STARTING,
-  RUNNING: ProcessState.PROCESS_STATE_RUNNING,
-  BACKOFF: ProcessState.PROCESS_STATE_BACKOFF,
-  STOPPING: ProcessState.PROCESS_STATE_STOPPING,
-  EXITED: ProcessState.PROCESS_STATE_EXITED,
-  FATAL: ProcessState.PROCESS_STATE_FATAL,
-} as const;
+/** The states a scripted agent reports (the domain's names; UNKNOWN is never reported). */
+export type ProtoState = Exclude<ProcessStateName, 'UNKNOWN'>;
 
 /** A process as an agent reports it. */
 export function protoProcess(group: string, name: string, state: ProtoState = 'RUNNING', pid = 0): ProcessInfo {
   return {
     group,
     name,
-    state: STATES[state],
+    state: toProtoState(state),
     description: state === 'RUNNING' ? `pid ${pid || 4242}, uptime 0:00:01` : 'Not started',
     pid: state === 'RUNNING' ? pid || 4242 : 0,
     startMs: state === 'RUNNING' ? 1_700_000_000_000n : 0n,
@@ -50,7 +44,7 @@ export function transitionEvent(seq: number, group: string, name: string, from: 
   return {
     seq: BigInt(seq),
     timeMs: BigInt(timeMs),
-    kind: { $case: 'transition', value: { group, name, from: STATES[from], to: STATES[to], pid, info: protoProcess(group, name, to, pid) } },
+    kind: { $case: 'transition', value: { group, name, from: toProtoState(from), to: toProtoState(to), pid, info: protoProcess(group, name, to, pid) } },
   };
 }
 
