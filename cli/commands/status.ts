@@ -15,10 +15,14 @@ export function codePointLength(text: string): number {
   return length;
 }
 
-/** The longest of `texts` in code points, and at least `least` (no spread: listings can be long). */
+/**
+ * The longest of `texts` in code points, and at least `least` (no spread: listings can be long).
+ * A text is never longer in code points than in UTF-16 units, so only those whose unit length
+ * beats the widest so far are counted.
+ */
 export function widestOf(texts: readonly string[], least: number): number {
   let widest = least;
-  for (const text of texts) widest = Math.max(widest, codePointLength(text));
+  for (const text of texts) if (text.length > widest) widest = Math.max(widest, codePointLength(text));
   return widest;
 }
 
