@@ -12,22 +12,27 @@ import { fleetAgentImpl, repoRoot, supervisordImpl, type Impl } from '../agent/i
 import { Workspace, type Daemon } from '../agent/processes.js';
 import { progress } from '../agent/progress.js';
 
-const USAGE = `Usage: npm run bench:ctl -- [--n 1000] [--reps 3] [--impl supervisord|fleet-agent|both] [--json]
+const USAGE = `Usage: npm run bench:ctl -- [--n 1000] [--reps 3] [--impl supervisord|fleet-agent|both] [--child bash|sleep] [--json]
 
 Times status, stop all and start all (startsecs=1) with N programs, for supervisorctl against
 supervisord and fleetctl against fleet-agent, plus each CLI's start-up (help, no daemon).
 Each figure is the median of --reps runs (min and max beside it).
+
+--child bash (the default) runs every program as the baseline's bash script; --child sleep runs
+/bin/sleep instead, a child that costs far less CPU to start, to show what the supervisor itself
+adds to start all when the children do not compete with it for the CPU.
 `;
 
 interface Options {
   n: number;
   reps: number;
   impls: Array<Impl['name']>;
+  child: 'bash' | 'sleep';
   json: boolean;
 }
 
 function parseOptions(argv: string[]): Options | null {
-  const o: Options = { n: 1000, reps: 3, impls: ['supervisord', 'fleet-agent'], json: false };
+  const o: Options = { n: 1000, reps: 3, impls: ['supervisord', 'fleet-agent'], child: 'bash', json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -39,6 +44,11 @@ function parseOptions(argv: string[]): Options | null {
     else if (arg === '--n') o.n = positive(arg, value());
     else if (arg === '--reps') o.reps = positive(arg, value());
     else if (arg === '--json') o.json = true;
+    else if (arg === '--child') {
+      const v = value();
+      if (v !== 'bash' && v !== 'sleep') throw new Error(`--child: bash or sleep, not ${v}`);
+      o.child = v;
+    }
     else if (arg === '--impl') {
       const v = value();
       if (v === 'both') o.impls = ['supervisord', 'fleet-agent'];
@@ -64,11 +74,12 @@ const ISSUE_SUPERVISORCTL: Partial<Record<CommandName, number>> = { status: 0.54
 
 type Figures = Partial<Record<CommandName, number[]>>;
 
-function config(dir: string, n: number): string {
+function config(dir: string, n: number, child: Options['child']): string {
   const programs = Array.from({ length: n }, (_, i) => {
     const num = String(i).padStart(4, '0');
+    const command = child === 'bash' ? `/bin/bash ${join(dir, 'child.sh')} ${num} ${join(dir, 'stamps')} ${join(dir, 'sleep.fifo')}` : '/bin/sleep 86400';
     return `[program:p${num}]
-command=/bin/bash ${join(dir, 'child.sh')} ${num} ${join(dir, 'stamps')} ${join(dir, 'sleep.fifo')}
+command=${command}
 startsecs=1
 stdout_logfile=NONE
 stderr_logfile=NONE
@@ -112,7 +123,7 @@ async function timed(cli: string[], args: string[]): Promise<{ seconds: number; 
 async function benchOne(impl: Impl, options: Options, ws: Workspace): Promise<Figures> {
   const dir = join(ws.root, impl.name);
   const files = prepareRunDir(dir);
-  writeFileSync(files.config, config(dir, options.n));
+  writeFileSync(files.config, config(dir, options.n, options.child));
   const cli = impl.name === 'supervisord' ? ['/usr/bin/supervisorctl'] : [process.execPath, join(repoRoot(), 'bin', 'fleetctl')];
   const ctl = (...args: string[]) => timed(cli, ['-c', files.config, ...args]);
   const figures: Figures = {};
@@ -168,7 +179,7 @@ function cell(values: number[] | undefined): string {
 
 function table(results: Partial<Record<Impl['name'], Figures>>, options: Options): string {
   const rows = [
-    `| command (${options.n} programs) | supervisorctl | fleetctl | ratio | target for fleetctl | supervisorctl in issue 3 |`,
+    `| command (${options.n} programs, ${options.child === 'bash' ? 'bash children' : '/bin/sleep children'}) | supervisorctl | fleetctl | ratio | target for fleetctl | supervisorctl in issue 3 |`,
     '|---|---|---|---|---|---|',
   ];
   for (const name of COMMANDS) {
