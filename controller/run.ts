@@ -85,6 +85,8 @@ export interface RunningController extends AsyncDisposable {
 }
 
 export async function startController(options: StartControllerOptions): Promise<RunningController> {
+  // TLS without tokens would let anyone enroll an agent (EnrollService.Join needs a join token) and act as admin.
+  if (options.tls && !options.auth) throw new Error('startController: tls needs auth too: secure mode is both (fleet-controller without --insecure)');
   const log = options.log ?? silentLog;
   const databasePath = join(options.dataDir, DATABASE_FILE);
   const store = await openSqliteStore({ path: databasePath, onError: (err) => log.error(err.message) });
