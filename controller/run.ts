@@ -99,7 +99,8 @@ export async function startController(options: StartControllerOptions): Promise<
     const access = options.auth
       ? new AccessControl({ tokens: store.tokens, log, failures: options.auth.failures, audit: (caller, record) => recorder.recordAction(caller, record) })
       : undefined;
-    const pki = options.tls ? await openControllerPki(options.dataDir, serverNames(options.listen, options.tls.extraNames)) : null;
+    // The server certificate serves the dashboard too, so it names the --http address as well.
+    const pki = options.tls ? await openControllerPki(options.dataDir, serverNames(options.listen, [options.http.host, ...(options.tls.extraNames ?? [])])) : null;
     const certificates = pki ? await AgentCertificates.open({ ca: pki.ca, store: store.certificates, lifetimeMs: options.tls?.certTtlMs }) : undefined;
     grpc = await startGrpcServer({
       core,
@@ -112,7 +113,15 @@ export async function startController(options: StartControllerOptions): Promise<
       address: options.listen,
     });
     const sessions = access ? new Sessions({ tokens: store.tokens, access }) : undefined;
-    const http = await startHttpServer({ core, address: options.http, log, auth: access && sessions ? { access, sessions } : undefined });
+    // Secure mode serves the dashboard over https with the same certificate as gRPC: tokens and
+    // session cookies never cross the network in clear. Plain http is insecure mode's, on loopback.
+    const http = await startHttpServer({
+      core,
+      address: options.http,
+      log,
+      auth: access && sessions ? { access, sessions } : undefined,
+      tls: pki ? { key: pki.serverKeyPem, cert: pki.serverChainPem } : undefined,
+    });
     const ca = pki ? { fingerprint: pki.ca.fingerprint, pem: pki.ca.certificatePem, created: pki.created } : null;
     return new Running(store, core, grpc, http, databasePath, ca);
   } catch (err) {

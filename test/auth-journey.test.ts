@@ -8,12 +8,26 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseToken } from '../controller/auth/tokens.js';
 import { FLEET_CONTROLLER, runFleetctl } from './helpers/controller-process.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
+
+/** An https request that trusts only the controller's CA, as a browser that imported it would. */
+function dashboard(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: init.method ?? 'GET', headers: init.headers, ca }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
 
 async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [FLEET_CONTROLLER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,7 +54,7 @@ describe('from bootstrap to fleetctl audit, in secure mode', () => {
     controller = spawn(process.execPath, [FLEET_CONTROLLER, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
     controller.stdout!.setEncoding('utf8').on('data', (s: string) => (output += s));
     controller.stderr!.setEncoding('utf8').on('data', (s: string) => (output += s));
-    const ready = await waitFor(() => /ready: gRPC (127\.0\.0\.1:\d+) \(secure[^)]*\), HTTP (http:\/\/127\.0\.0\.1:\d+)/.exec(output) ?? (controller.exitCode !== null ? new Error(output) : null), {
+    const ready = await waitFor(() => /ready: gRPC (127\.0\.0\.1:\d+) \(secure[^)]*\), HTTP (https:\/\/127\.0\.0\.1:\d+)/.exec(output) ?? (controller.exitCode !== null ? new Error(output) : null), {
       what: `fleet-controller's ready line; output so far:\n${output}`,
       timeoutMs: 20_000,
     });
@@ -87,12 +101,15 @@ describe('from bootstrap to fleetctl audit, in secure mode', () => {
     );
   });
 
-  test('a dashboard session over the same controller, and no token or cookie in anything it wrote', async () => {
-    const signIn = await fetch(`${http}/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json', origin: http }, body: JSON.stringify({ token: secrets[0] }) });
+  test('a dashboard session over https with the same certificate, and no token or cookie in anything it wrote', async () => {
+    const ca = readFileSync(join(data, 'pki', 'ca.crt'), 'utf8');
+    const signIn = await dashboard(`${http}/sign-in`, ca, { method: 'POST', headers: { 'content-type': 'application/json', origin: http }, body: JSON.stringify({ token: secrets[0] }) });
     assert.equal(signIn.status, 200);
-    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const setCookie = signIn.headers['set-cookie']![0]!;
+    assert.match(setCookie, /; Secure/, 'the cookie is only ever sent back over https');
+    const cookie = setCookie.split(';')[0]!;
     secrets.push(cookie.split('=')[1]!);
-    assert.equal((await fetch(`${http}/api/hosts`, { headers: { cookie } })).status, 200);
+    assert.equal((await dashboard(`${http}/api/hosts`, ca, { headers: { cookie } })).status, 200);
     // Bad tokens are logged: by origin, never by their text.
     await runFleetctl(['--token', 'fvt_0123456789abcdef_this-is-not-a-real-secret-but-must-stay-out', 'hosts'], env);
     await waitFor(() => /authentication failed from 127\.0\.0\.1: unknown token id 0123456789abcdef/.test(output), { what: `the failure in the log:\n${output}` });

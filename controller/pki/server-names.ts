@@ -16,6 +16,6 @@ export function serverNames(listen: ListenAddress, extras: readonly string[] = [
   if (listen.host === '' || listen.host === '0.0.0.0' || listen.host === '::') {
     for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) if (!a.address.includes('%')) ips.add(a.address);
   } else add(listen.host);
-  for (const extra of extras) add(extra);
+  for (const extra of extras) if (extra !== '' && extra !== '0.0.0.0' && extra !== '::') add(extra);
   return { dns: [...dns].filter((n) => n !== ''), ips: [...ips] };
 }
