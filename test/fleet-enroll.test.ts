@@ -70,7 +70,7 @@ function revokeHost(c: SecureController, host: string): Promise<{ revokedCertifi
   return new Promise((resolve, reject) => c.fleet.revokeHost({ host }, bearer(c.adminToken), {}, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
-async function listAudit(c: SecureController): Promise<{ action: string; who: string; hosts: string[] }[]> {
+async function listAudit(c: SecureController): Promise<{ action: string; who: string; hosts: string[]; result: string }[]> {
   const admin = new AdminClient(c.address, tlsCredentials(c.caPem), TLS_OPTIONS);
   try {
     return await new Promise((resolve, reject) =>
@@ -233,6 +233,39 @@ test('revoking a host cuts its stream at once and refuses its certificate; joini
   const rejoin = await runAgentOnce(['join', '-c', s.conf, '--token', await c.mint({ role: 'join', ttlMs: 3_600_000 }), '--ca-fingerprint', c.fingerprint]);
   assert.equal(rejoin.code, 0, rejoin.stderr);
   await waitForLiveness(c, 'web-9', HostLiveness.HOST_LIVENESS_CONNECTED);
+  assert.equal(await agent.stop(), 0);
+});
+
+test('a join under a host name that holds a valid certificate is refused and audited; the real host keeps its stream until it is revoked', async () => {
+  const c = await secureController();
+  const joinToken = await c.mint({ role: 'join', ttlMs: 3_600_000 });
+  const real = agentSetup('taken-real', 'web-11', c.address);
+  assert.equal((await runAgentOnce(['join', '-c', real.conf, '--token', joinToken, '--ca-fingerprint', c.fingerprint])).code, 0);
+  const agent = run(real.conf);
+  await waitForLiveness(c, 'web-11', HostLiveness.HOST_LIVENESS_CONNECTED);
+
+  const other = agentSetup('taken-other', 'web-11', c.address);
+  const refused = await runAgentOnce(['join', '-c', other.conf, '--token', joinToken, '--ca-fingerprint', c.fingerprint]);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /refused the join: ALREADY_EXISTS: host web-11 is already enrolled: it holds a certificate valid until \S+, not revoked\. .*revoke it first \(fleetctl hosts revoke web-11\), then join again/,
+  );
+  assert.equal(existsSync(join(other.stateDir, 'agent.crt')), false, 'no certificate was issued');
+  assert.equal(c.logText().match(/web-11: joined with the join token /g)?.length, 1);
+  const audit = await listAudit(c);
+  const joins = audit.filter((e) => e.action === 'join' && e.hosts.includes('web-11'));
+  assert.equal(joins.length, 2, audit.map((e) => `${e.action} ${e.result}`).join('; '));
+  assert.equal(joins[0]!.result, 'ok');
+  assert.match(joins[1]!.result, /^1 failed: web-11 refused: host web-11 is already enrolled: /);
+  assert.equal((await listHosts(c)).find((h) => h.name === 'web-11')?.liveness, HostLiveness.HOST_LIVENESS_CONNECTED, 'the real host is still connected');
+  assert.doesNotMatch(agent.output(), /controller link down/);
+
+  // Once the old machine is revoked, the new one may take the name.
+  await revokeHost(c, 'web-11');
+  const again = await runAgentOnce(['join', '-c', other.conf, '--token', joinToken, '--ca-fingerprint', c.fingerprint]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(readCredentials(other.stateDir)?.host, 'web-11');
   assert.equal(await agent.stop(), 0);
 });
 

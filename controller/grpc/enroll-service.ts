@@ -2,8 +2,9 @@
  * EnrollService on grpc-js (enroll.proto): Join signs an agent's first certificate on a join
  * token, Renew a new one for the host of the certificate the call presents. Who may call was
  * settled by the call gate (the join role for Join; a valid agent certificate for Renew); the
- * signing and recording are the PKI's (controller/pki/agent-certificates.ts). In insecure mode
- * there is no CA: both answer FAILED and say how agents connect there.
+ * signing, recording and limits are the PKI's (controller/pki/agent-certificates.ts: Join
+ * refuses a host name that holds a valid certificate). Refused joins are audited like the
+ * others. In insecure mode there is no CA: both answer FAILED and say how agents connect there.
  */
 import { FleetError } from '../../common/errors.js';
 import type { EnrollServiceDefinition, IssuedCertificate } from '../../proto/gen/fleet/v1/enroll.js';
@@ -36,7 +37,7 @@ export function createEnrollService(options: EnrollServiceOptions): GrpcServiceI
       if (certificates === null) throw new FleetError('FAILED', INSECURE);
       let signed: SignedCertificate;
       try {
-        signed = await certificates.issue(request.host, request.csrPem);
+        signed = await certificates.enroll(request.host, request.csrPem);
       } catch (err) {
         await options.recordJoin(caller, request.host, `refused: ${(err as Error).message}`);
         throw err;

@@ -36,6 +36,8 @@ export class AgentCertificates {
   private readonly now: () => number;
   /** By normalised serial: every certificate issued that has not expired. */
   private readonly issued = new Map<string, IssuedCertificate>();
+  /** Hosts whose first certificate is being signed (enroll()), so two joins cannot both pass. */
+  private readonly joining = new Set<string>();
 
   private constructor(options: AgentCertificatesOptions) {
     this.ca = options.ca;
@@ -83,6 +85,31 @@ export class AgentCertificates {
   }
 
   /**
+   * Signs the first certificate of `host` (EnrollService.Join). Throws ALREADY_ADDED while the
+   * host holds a certificate that is neither revoked nor expired, or another join for it is
+   * being signed: a join token enrolls a new host, it cannot take over a name in use (as
+   * kubeadm refuses a second node of the same name). Otherwise as issue().
+   */
+  async enroll(host: string, csrPem: string): Promise<SignedCertificate> {
+    const now = this.now();
+    const held = this.validCertificateOf(host, now);
+    if (held !== undefined || this.joining.has(host)) {
+      const why = held ? `it holds a certificate valid until ${new Date(held.notAfter).toISOString()}, not revoked` : 'another join for it is being signed right now';
+      throw new FleetError(
+        'ALREADY_ADDED',
+        `host ${host} is already enrolled: ${why}. A join cannot take over a host name in use; ` +
+          `if this machine replaces ${host}, revoke it first (fleetctl hosts revoke ${host}), then join again; otherwise give this machine another [fleet] host`,
+      );
+    }
+    this.joining.add(host);
+    try {
+      return await this.issue(host, csrPem);
+    } finally {
+      this.joining.delete(host);
+    }
+  }
+
+  /**
    * Signs `csrPem` for `host` and records it. Throws BAD_ARGUMENTS for a host name that cannot
    * be one, or a request that is not a valid CSR; FAILED when the store cannot record it (then
    * nothing is handed out).
@@ -125,6 +152,15 @@ export class AgentCertificates {
   knows(host: string): boolean {
     for (const known of this.issued.values()) if (known.host === host) return true;
     return false;
+  }
+
+  /** The newest certificate of `host` that is neither revoked nor expired at `now`. */
+  private validCertificateOf(host: string, now: number): IssuedCertificate | undefined {
+    let newest: IssuedCertificate | undefined;
+    for (const known of this.issued.values()) {
+      if (known.host === host && known.revokedAt === null && known.notAfter > now && (newest === undefined || known.notAfter > newest.notAfter)) newest = known;
+    }
+    return newest;
   }
 
   private forgetExpired(now: number): void {
