@@ -27,7 +27,7 @@ export const ErrorCodes = {
   CONFIG_INVALID: 1003,
   /** A host named literally (or matched by a glob or label selector) that the controller does not know. */
   NO_SUCH_HOST: 1004,
-  /** Too many attempts in a short time (an agent reconnecting in a loop); the message says when to retry. */
+  /** Too many attempts in a short time (an agent reconnecting in a loop, a certificate renewed too early); the message says when to retry. */
   RATE_LIMITED: 1005,
   /** No credentials, or credentials the controller does not accept (unknown, expired, revoked token; no client certificate). */
   UNAUTHENTICATED: 1006,

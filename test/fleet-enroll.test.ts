@@ -3,12 +3,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { status as Status } from '@grpc/grpc-js';
+import Database from 'better-sqlite3';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCredentials } from '../agent/link/agent-credentials.js';
 import { createCsrPem, generateKeyPair, privateKeyPem } from '../common/x509.js';
 import { openControllerPki } from '../controller/pki/controller-pki.js';
+import { DATABASE_FILE } from '../controller/run.js';
 import { HostLiveness } from '../proto/gen/fleet/v1/fleet.js';
 import { runAgentOnce, startAgent, writeConfig, type RunningAgent } from './helpers/agent-process.js';
 import { AdminServiceDefinition } from '../proto/gen/fleet/v1/admin.js';
@@ -78,6 +80,16 @@ async function listAudit(c: SecureController): Promise<{ action: string; who: st
     );
   } finally {
     admin.close();
+  }
+}
+
+/** How many certificates the controller's database records for `host`. */
+function certificateRows(c: SecureController, host: string): number {
+  const db = new Database(join(c.dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM certificates WHERE host = ?').get(host) as { n: number }).n;
+  } finally {
+    db.close();
   }
 }
 
@@ -277,6 +289,30 @@ test('revoking an unknown host is NO_SUCH_HOST, and a viewer may not revoke', as
     new Promise((resolve, reject) => c.fleet.revokeHost({ host: 'web-1' }, bearer(viewer), {}, (err, res) => (err ? reject(err) : resolve(res)))),
     (err) => failureOf(err).code === Status.PERMISSION_DENIED,
   );
+});
+
+test('Renew is refused while the certificate has more than half of its lifetime left, so a certificate cannot be renewed without end', async () => {
+  const c = await secureController();
+  const joinToken = await c.mint({ role: 'join', ttlMs: 3_600_000 });
+  const s = agentSetup('renew-early', 'web-12', c.address);
+  assert.equal((await runAgentOnce(['join', '-c', s.conf, '--token', joinToken, '--ca-fingerprint', c.fingerprint])).code, 0);
+  const credentials = readCredentials(s.stateDir)!;
+  const halfway = new Date(credentials.notBefore + Math.floor((credentials.notAfter - credentials.notBefore) / 2)).toISOString();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const csr = await createCsrPem('web-12', await generateKeyPair());
+    await assert.rejects(renewWith(c.address, tlsCredentials(c.caPem, credentials), csr), (err) => {
+      const failure = failureOf(err);
+      assert.equal(failure.code, Status.RESOURCE_EXHAUSTED);
+      assert.equal(failure.fault, 'RATE_LIMITED');
+      assert.match(
+        failure.details,
+        new RegExp(`^the certificate of host web-12 \\(serial [0-9a-f]+\\) has more than half of its lifetime left \\(valid until \\S+\\): it may be renewed from ${halfway} on \\(agents renew at two thirds of the lifetime\\); retry then$`),
+      );
+      return true;
+    });
+  }
+  assert.equal(certificateRows(c, 'web-12'), 1, 'no certificate was issued by the refused renewals');
+  assert.doesNotMatch(c.logText(), /web-12: renewed/);
 });
 
 test('an agent renews its certificate at two thirds of its lifetime and reconnects with the new one', async () => {

@@ -3,8 +3,9 @@
  * token, Renew a new one for the host of the certificate the call presents. Who may call was
  * settled by the call gate (the join role for Join; a valid agent certificate for Renew); the
  * signing, recording and limits are the PKI's (controller/pki/agent-certificates.ts: Join
- * refuses a host name that holds a valid certificate). Refused joins are audited like the
- * others. In insecure mode there is no CA: both answer FAILED and say how agents connect there.
+ * refuses a host name that holds a valid certificate, Renew a certificate with more than half
+ * of its lifetime left). Refused joins are audited like the others. In insecure mode there is
+ * no CA: both answer FAILED and say how agents connect there.
  */
 import { FleetError } from '../../common/errors.js';
 import type { EnrollServiceDefinition, IssuedCertificate } from '../../proto/gen/fleet/v1/enroll.js';
@@ -14,13 +15,11 @@ import type { ControllerLog } from '../log.js';
 import type { AgentCertificates } from '../pki/agent-certificates.js';
 import type { SignedCertificate } from '../pki/certificate-authority.js';
 import { unary, type CallGuard } from './rpc-call.js';
-import type { CallWithAuthContext } from './tls-credentials.js';
+import { peerCertificateOf } from './tls-credentials.js';
 
 export interface EnrollServiceOptions extends CallGuard {
   /** Secure mode's agent certificates; null in insecure mode. */
   certificates: AgentCertificates | null;
-  /** The host of a call's client certificate (tls-credentials.ts agentIdentityOf). */
-  identityOf: ((call: CallWithAuthContext) => string) | null;
   log: ControllerLog;
   /** Writes the enrollment into the audit trail. */
   recordJoin(caller: Caller, host: string, outcome: string): Promise<void>;
@@ -49,9 +48,8 @@ export function createEnrollService(options: EnrollServiceOptions): GrpcServiceI
 
     renew: (call, callback) => {
       const renew = unary(options, async (request: { csrPem: string }) => {
-        if (certificates === null || options.identityOf === null) throw new FleetError('FAILED', INSECURE);
-        const host = options.identityOf(call);
-        const signed = await certificates.issue(host, request.csrPem);
+        if (certificates === null) throw new FleetError('FAILED', INSECURE);
+        const { host, signed } = await certificates.renew(peerCertificateOf(call), request.csrPem);
         log.info(`${host}: renewed its certificate from ${call.getPeer()}; certificate ${signed.serial} valid until ${new Date(signed.notAfter).toISOString()}`);
         return { certificate: toProtoCertificate(signed, certificates) };
       });

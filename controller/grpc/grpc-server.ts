@@ -88,7 +88,6 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Contr
     createEnrollService({
       ...guard,
       certificates,
-      identityOf: certificates ? agentIdentityOf(certificates) : null,
       log: options.log ?? silentLog,
       recordJoin: (caller, host, outcome) =>
         options.core.recordAction(caller, { action: 'join', addresses: [], hosts: [host], failures: outcome === 'ok' ? [] : [`${host} ${outcome}`] }),

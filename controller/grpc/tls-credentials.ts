@@ -44,6 +44,6 @@ export function agentIdentityOf(certificates: AgentCertificates): (call: CallWit
 }
 
 /** The certificate TLS verified against the CA, or undefined (none presented, or not accepted). */
-function peerCertificateOf(call: CallWithAuthContext): PeerCertificate | undefined {
+export function peerCertificateOf(call: CallWithAuthContext): PeerCertificate | undefined {
   return call.getAuthContext()?.sslPeerCertificate;
 }

@@ -110,11 +110,34 @@ export class AgentCertificates {
   }
 
   /**
+   * Signs a new certificate for the host of `peer` (EnrollService.Renew over the agent's current
+   * identity). Throws as identify() when `peer` is not accepted, and RATE_LIMITED while it has
+   * more than half of its lifetime left: agents renew at two thirds, so each certificate is
+   * renewed about once, not without end. Otherwise as issue().
+   */
+  async renew(peer: PeerCertificate | undefined, csrPem: string): Promise<{ host: string; signed: SignedCertificate }> {
+    const host = this.identify(peer);
+    const notBefore = Date.parse(peer!.valid_from);
+    const notAfter = Date.parse(peer!.valid_to);
+    const halfway = notBefore + Math.floor((notAfter - notBefore) / 2);
+    const now = this.now();
+    if (now < halfway) {
+      throw new FleetError(
+        'RATE_LIMITED',
+        `the certificate of host ${host} (serial ${normalizeSerial(peer!.serialNumber)}) has more than half of its lifetime left ` +
+          `(valid until ${new Date(notAfter).toISOString()}): it may be renewed from ${new Date(halfway).toISOString()} on ` +
+          '(agents renew at two thirds of the lifetime); retry then',
+      );
+    }
+    return { host, signed: await this.issue(host, csrPem) };
+  }
+
+  /**
    * Signs `csrPem` for `host` and records it. Throws BAD_ARGUMENTS for a host name that cannot
    * be one, or a request that is not a valid CSR; FAILED when the store cannot record it (then
    * nothing is handed out).
    */
-  async issue(host: string, csrPem: string): Promise<SignedCertificate> {
+  private async issue(host: string, csrPem: string): Promise<SignedCertificate> {
     const problem = hostNameProblem(host);
     if (problem) throw new FleetError('BAD_ARGUMENTS', problem);
     const now = this.now();
