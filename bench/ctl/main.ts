@@ -124,7 +124,8 @@ async function benchOne(impl: Impl, options: Options, ws: Workspace): Promise<Fi
   const dir = join(ws.root, impl.name);
   const files = prepareRunDir(dir);
   writeFileSync(files.config, config(dir, options.n, options.child));
-  const cli = impl.name === 'supervisord' ? ['/usr/bin/supervisorctl'] : [process.execPath, join(repoRoot(), 'bin', 'fleetctl')];
+  // Each CLI as a script runs it: its own executable, shebang included.
+  const cli = impl.name === 'supervisord' ? ['/usr/bin/supervisorctl'] : [join(repoRoot(), 'bin', 'fleetctl')];
   const ctl = (...args: string[]) => timed(cli, ['-c', files.config, ...args]);
   const figures: Figures = {};
   const record = (name: CommandName, seconds: number): void => void (figures[name] ??= []).push(seconds);

@@ -33,12 +33,12 @@ export function timedCommand(command: string, args: string[], timeoutMs = 120_00
 }
 
 /**
- * `fleetctl --controller ADDR --insecure status -A`, as bench:ctl runs fleetctl (node
- * bin/fleetctl); with `secure`, `--ca FILE --token TOKEN` instead of --insecure.
+ * `fleetctl --controller ADDR --insecure status -A`, as bench:ctl runs fleetctl (bin/fleetctl
+ * itself, as a script would); with `secure`, `--ca FILE --token TOKEN` instead of --insecure.
  */
 export function fleetctlStatusAll(address: string, secure: SecureAccess | null = null): Promise<TimedRun> {
   const credentials = secure ? ['--ca', secure.caFile, '--token', secure.adminToken] : ['--insecure'];
-  return timedCommand(process.execPath, [join(repoRoot(), 'bin', 'fleetctl'), '--controller', address, ...credentials, 'status', '-A']);
+  return timedCommand(join(repoRoot(), 'bin', 'fleetctl'), ['--controller', address, ...credentials, 'status', '-A']);
 }
 
 /** Lines of a status listing that show a RUNNING process. */
