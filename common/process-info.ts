@@ -83,10 +83,12 @@ export function formatStopTime(epochSeconds: number): string {
  */
 export function describeProcess(
   info: Pick<ProcessInfo, 'name' | 'statename' | 'start' | 'stop' | 'now' | 'pid' | 'spawnerr'>,
+  /** Epoch seconds to count a running process's uptime to; the info's own `now` by default. */
+  now: number = info.now,
 ): string {
   switch (info.statename) {
     case 'RUNNING':
-      return `pid ${info.pid}, uptime ${formatUptime(info.now - info.start)}`;
+      return `pid ${info.pid}, uptime ${formatUptime(now - info.start)}`;
     case 'BACKOFF':
     case 'FATAL':
       return info.spawnerr || `unknown error (try "tail ${info.name}")`;

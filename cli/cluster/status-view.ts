@@ -34,10 +34,20 @@ export function sortProcesses(processes: readonly HostProcess[]): HostProcess[] 
  * not connected keeps its last known text.
  */
 export function currentInfo(info: ProcessInfo, host: HostInfo | undefined, now: number): ProcessInfo {
-  if (info.statename !== 'RUNNING' || (host !== undefined && host.liveness !== 'connected')) return info;
+  if (!countsOn(info, host)) return info;
   const current = { ...info, now: Math.max(info.now, Math.trunc(now / 1000)) };
   current.description = describeProcess(current);
   return current;
+}
+
+/** currentInfo(...).description, without the copy: one per line of a listing of thousands. */
+function currentDescription(info: ProcessInfo, host: HostInfo | undefined, now: number): string {
+  return countsOn(info, host) ? describeProcess(info, Math.max(info.now, Math.trunc(now / 1000))) : info.description;
+}
+
+/** Whether the process's uptime is counted on to now: running, on a host that is connected. */
+function countsOn(info: ProcessInfo, host: HostInfo | undefined): boolean {
+  return info.statename === 'RUNNING' && (host === undefined || host.liveness === 'connected');
 }
 
 /** `[last known; host disconnected, last seen 3m ago]`: the marker of a process whose host is not connected. */
@@ -53,7 +63,8 @@ export function statusText(listing: ProcessListing, now: number): StatusText {
   const lines = rows.map((p, i) => {
     const host = hosts.get(p.host);
     const marker = host && host.liveness !== 'connected' ? lastKnownMarker(host, now) : '';
-    const description = [currentInfo(p.info, host, now).description, marker].filter((s) => s !== '').join(' ');
+    const current = currentDescription(p.info, host, now);
+    const description = marker === '' ? current : current === '' ? marker : `${current} ${marker}`;
     return `${ljust(names[i]!, width)}${ljust(p.info.statename, 10)}${description}`;
   });
   const notes = [
