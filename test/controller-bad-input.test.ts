@@ -5,39 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { isFleetError } from '../common/errors.js';
-import { connect as http2Connect, constants as h2 } from 'node:http2';
 import { status as Status } from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
 import type { AgentMessage, ControllerMessage } from '../controller/core/link-protocol.js';
 import { call, faultOf, startTestController, type TestController } from './helpers/controller-harness.js';
+import { sendRawFrame } from './helpers/raw-grpc.js';
 import { protoProcess, ScriptedAgent, transitionEvent } from './helpers/scripted-agent.js';
 
-/** Sends raw bytes as one gRPC message on a Connect call; resolves with the status and message the server ends it with. */
-function sendRawFrame(address: string, payload: Buffer): Promise<{ status: number; message: string }> {
-  return new Promise((resolve, reject) => {
-    const session = http2Connect(`http://${address}`);
-    session.on('error', reject);
-    const stream = session.request({
-      [h2.HTTP2_HEADER_METHOD]: 'POST',
-      [h2.HTTP2_HEADER_PATH]: '/fleet.v1.AgentService/Connect',
-      [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-      te: 'trailers',
-    });
-    const done = (headers: Record<string, unknown>): void => {
-      if (headers['grpc-status'] === undefined) return;
-      resolve({ status: Number(headers['grpc-status']), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) });
-      session.destroy();
-    };
-    // A status comes in the trailers, or in the headers of a trailers-only response.
-    stream.on('response', done);
-    stream.on('trailers', done);
-    stream.on('error', () => {});
-    stream.resume();
-    const prefix = Buffer.alloc(5);
-    prefix.writeUInt32BE(payload.length, 1);
-    stream.end(Buffer.concat([prefix, payload]));
-  });
-}
+/** Sends raw bytes as one gRPC message on a Connect call; resolves with the status the server ends it with. */
+const sendConnectFrame = (address: string, payload: Buffer): ReturnType<typeof sendRawFrame> =>
+  sendRawFrame({ url: `http://${address}` }, '/fleet.v1.AgentService/Connect', payload);
 
 describe('controller bad input', () => {
   let ctl: TestController;
@@ -63,7 +40,7 @@ describe('controller bad input', () => {
 
   test('a frame that does not decode ends that stream with a status, and nothing else', async () => {
     // Field 1 with wire type 7 does not exist in protobuf.
-    const { status, message } = await sendRawFrame(ctl.address, Buffer.from([0x0f, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    const { status, message } = await sendConnectFrame(ctl.address, Buffer.from([0x0f, 0xff, 0xff, 0xff, 0xff, 0xff]));
     assert.equal(status, Status.INTERNAL);
     assert.match(message, /deserializ/i);
     await stillServing();

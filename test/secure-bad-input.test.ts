@@ -7,37 +7,16 @@
 import assert from 'node:assert/strict';
 import { status as Status } from '@grpc/grpc-js';
 import { once } from 'node:events';
-import { connect as http2Connect, constants as h2 } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CONTROLLER_TLS_NAME } from '../common/controller-tls.js';
+import { sendRawFrame } from './helpers/raw-grpc.js';
 import { bearer, startSecureController, type SecureController } from './helpers/secure-controller.js';
 
 /** Sends `payload` as one gRPC message to `path` over TLS (pinned CA, fixed name); resolves with the status the call ended with. */
-function sendFrame(ctl: SecureController, path: string, payload: Buffer, token?: string): Promise<{ status: number; message: string }> {
-  return new Promise((resolve, reject) => {
-    const session = http2Connect(`https://127.0.0.1:${ctl.port}`, { ca: ctl.caPem, servername: CONTROLLER_TLS_NAME });
-    session.on('error', reject);
-    const stream = session.request({
-      [h2.HTTP2_HEADER_METHOD]: 'POST',
-      [h2.HTTP2_HEADER_PATH]: path,
-      [h2.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-      te: 'trailers',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    });
-    const done = (headers: Record<string, unknown>): void => {
-      if (headers['grpc-status'] === undefined) return;
-      resolve({ status: Number(headers['grpc-status']), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) });
-      session.destroy();
-    };
-    stream.on('response', done);
-    stream.on('trailers', done);
-    stream.on('error', () => {});
-    stream.resume();
-    const prefix = Buffer.alloc(5);
-    prefix.writeUInt32BE(payload.length, 1);
-    stream.end(Buffer.concat([prefix, payload]));
-  });
+function sendFrame(ctl: SecureController, path: string, payload: Buffer, token?: string): ReturnType<typeof sendRawFrame> {
+  const url = `https://127.0.0.1:${ctl.port}`;
+  return sendRawFrame({ url, tls: { ca: ctl.caPem, servername: CONTROLLER_TLS_NAME }, headers: token ? { authorization: `Bearer ${token}` } : {} }, path, payload);
 }
 
 describe('secure port bad input', () => {
