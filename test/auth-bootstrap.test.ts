@@ -3,29 +3,19 @@
  * second bootstrap refused, and a controller that runs meanwhile takes the token at once.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseToken } from '../controller/auth/tokens.js';
 import { TokenRole } from '../proto/gen/fleet/v1/admin.js';
 import { callWith, startAuthController } from './helpers/auth-harness.js';
-import { FLEET_CONTROLLER } from './helpers/controller-process.js';
+import { runFleetController } from './helpers/controller-process.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 const temp = makeTempDir('fleet-bootstrap-');
 after(() => temp.remove());
 
-async function bootstrap(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [FLEET_CONTROLLER, 'bootstrap', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  proc.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const [code] = await once(proc, 'close');
-  return { code: code as number | null, stdout, stderr };
-}
+const bootstrap = (...args: string[]): ReturnType<typeof runFleetController> => runFleetController(['bootstrap', ...args]);
 
 test('bootstrap prints the first admin token alone on stdout, once; a second bootstrap is refused', async () => {
   const dir = temp.fresh();

@@ -13,7 +13,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseToken } from '../controller/auth/tokens.js';
-import { FLEET_CONTROLLER, runFleetctl } from './helpers/controller-process.js';
+import { FLEET_CONTROLLER, runFleetController, runFleetctl } from './helpers/controller-process.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -29,15 +29,7 @@ function dashboard(url: string, ca: string, init: { method?: string; headers?: R
   });
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [FLEET_CONTROLLER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  proc.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const [code] = await once(proc, 'close');
-  return { code: code as number | null, stdout, stderr };
-}
+const run = (args: string[]): ReturnType<typeof runFleetController> => runFleetController(args);
 
 describe('from bootstrap to fleetctl audit, in secure mode', () => {
   const temp = makeTempDir('fleet-journey-');

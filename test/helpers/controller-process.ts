@@ -70,9 +70,13 @@ export interface RunningFleetctl {
  * are dropped); `input`, when given, is its stdin (then closed).
  */
 export function startFleetctl(args: string[], env: Record<string, string> = {}, input?: string): RunningFleetctl {
+  return startBin(FLEETCTL, args, env, input);
+}
+
+function startBin(bin: string, args: string[], env: Record<string, string>, input?: string): RunningFleetctl {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FLEET_')));
   const started = Date.now();
-  const proc = spawn(process.execPath, [FLEETCTL, ...args], { env: { ...base, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (input !== undefined) proc.stdin!.end(input);
   let stdout = '';
   let stderr = '';
@@ -92,8 +96,16 @@ export function startFleetctl(args: string[], env: Record<string, string> = {}, 
 }
 
 /** Runs `fleetctl ARGS` to its end (killed after `timeoutMs`, which fails the caller's assertions). */
-export async function runFleetctl(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, input?: string): Promise<FleetctlResult> {
-  const run = startFleetctl(args, env, input);
+export function runFleetctl(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, input?: string): Promise<FleetctlResult> {
+  return runToEnd(startFleetctl(args, env, input), timeoutMs);
+}
+
+/** Runs `fleet-controller ARGS` to its end (`bootstrap`, `ca-fingerprint`, a start-up that fails). */
+export function runFleetController(args: string[], timeoutMs = 20_000): Promise<FleetctlResult> {
+  return runToEnd(startBin(FLEET_CONTROLLER, args, {}), timeoutMs);
+}
+
+async function runToEnd(run: RunningFleetctl, timeoutMs: number): Promise<FleetctlResult> {
   const timer = setTimeout(() => run.proc.kill('SIGKILL'), timeoutMs);
   try {
     return await run.exited;
