@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 export interface ProcStat {
   state: string;
@@ -6,13 +6,28 @@ export interface ProcStat {
   startTime: string;
 }
 
-/** Reads /proc/<pid>/stat; null when the pid does not exist (or /proc is missing). */
+/** One line of /proc/<pid>/stat: 52 fields of at most 20 digits, a 16-byte name, spaces. */
+const buffer = Buffer.alloc(4096);
+
+/**
+ * Reads /proc/<pid>/stat; null when the pid does not exist (or /proc is missing). The agent reads
+ * it for every child it spawns (the SIGKILL-recovery journal), so it skips readFileSync's stat
+ * and allocations: one open, one read into a reused buffer, one close.
+ */
 export function readProcStat(pid: number): ProcStat | null {
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    fd = openSync(`/proc/${pid}/stat`, 'r');
   } catch {
     return null;
+  }
+  try {
+    text = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
   // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
