@@ -1,7 +1,8 @@
 /**
  * Log fan-in through FleetService.Logs with a real controller and scripted agents: the backlogs
  * of several hosts merged in capture-time order, live chunks put in order within the reorder
- * window, subscriptions cancelled on the agents when the reader goes away.
+ * window, subscriptions cancelled on the agents when the reader goes away, a followed host
+ * subscribed again when it reconnects.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -110,6 +111,38 @@ describe('controller log fan-in', () => {
     await waitFor(() => lines.length === 2, { what: 'the timeout error and the backlog', timeoutMs: 5000 });
     assert.deepEqual(lines, ['logs-2 HOST_UNREACHABLE', 'logs-1/app@5 old\n']);
     stream.cancel();
+  });
+
+  test('following a host whose stream ends resumes when it reconnects, from its last chunk, each chunk once', async () => {
+    const back = await connect('logs-back');
+    const stream = ctl.fleet.logs({ scope: ALL, addresses: ['logs-back/app'], channels: [], sinceMs: 0n, follow: true });
+    const lines: string[] = [];
+    stream.on('data', (r: LogsResponse) => lines.push(line(r)));
+    stream.on('error', () => {});
+    const first = await back.waitForLogSubscribe(0);
+    back.backlogComplete(first.id);
+    const t = Date.now();
+    back.logChunk(first.id, 'app', 'app', t + 10, 'a\n');
+    back.logChunk(first.id, 'app', 'app', t + 20, 'b\n');
+    await waitFor(() => lines.length === 2, { what: 'the first two lines' });
+    back.kill();
+    await waitFor(() => lines.length === 3, { what: 'the note that the host went away' });
+    assert.equal(lines[2], 'logs-back HOST_UNREACHABLE');
+
+    const again = await connect('logs-back');
+    const resumed = await again.waitForLogSubscribe(0);
+    assert.equal(resumed.sinceMs, BigInt(t + 20), 'from the capture time of the last chunk passed on');
+    assert.deepEqual(resumed.selectors, first.selectors);
+    assert.equal(resumed.follow, true);
+    // Its backlog from that time: the last chunk again, then what was written while it was away.
+    again.logChunk(resumed.id, 'app', 'app', t + 20, 'b\n');
+    again.logChunk(resumed.id, 'app', 'app', t + 30, 'c\n');
+    again.backlogComplete(resumed.id);
+    again.logChunk(resumed.id, 'app', 'app', t + 40, 'd\n');
+    await waitFor(() => lines.length === 5, { what: 'the resumed lines' });
+    assert.deepEqual(lines, [`logs-back/app@${t + 10} a\n`, `logs-back/app@${t + 20} b\n`, 'logs-back HOST_UNREACHABLE', `logs-back/app@${t + 30} c\n`, `logs-back/app@${t + 40} d\n`]);
+    stream.cancel();
+    await again.waitFor(() => again.received.logCancels.includes(resumed.id), 'the resumed subscription cancelled');
   });
 
   test('a log request for a host that is down gets HOST_UNREACHABLE at once', async () => {

@@ -25,6 +25,7 @@ export async function serveAgentStream(ctx: CoreContext, stream: AgentStream): P
     session = await openSession(ctx, stream, hello);
     if (!session) return;
     await session.send({ kind: 'hello-ack', ackedSeq: ctx.registry.get(session.host)?.lastSeq ?? 0, heartbeatMs: ctx.settings.heartbeatMs, controllerVersion: ctx.settings.version });
+    ctx.registry.sessionReady(session);
     await readMessages(ctx, session, messages);
     session.close(unreachable(session.host, 'the agent closed its stream'));
   } catch (err) {

@@ -34,8 +34,12 @@ export interface SweepResult {
   silent: AgentSession[];
 }
 
+/** Told when a host's new session is ready for requests (its HelloAck is on the wire). */
+export type SessionReadyListener = (session: AgentSession) => void;
+
 export class HostRegistry {
   private readonly hosts = new Map<string, HostRecord>();
+  private readonly readyListeners = new Set<SessionReadyListener>();
 
   constructor(
     private readonly heartbeatMs: number,
@@ -82,6 +86,18 @@ export class HostRegistry {
     });
     this.setLiveness(record, 'connected');
     return previous;
+  }
+
+  /** Calls `listener` for every session that becomes ready from now on; returns the unsubscribe function. */
+  onSessionReady(listener: SessionReadyListener): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  /** The session's HelloAck has been sent: requests may follow it on the stream. */
+  sessionReady(session: AgentSession): void {
+    if (this.hosts.get(session.host)?.session !== session) return;
+    for (const listener of this.readyListeners) listener(session);
   }
 
   /** The session's stream ended: the host is disconnected unless a newer session took over. */

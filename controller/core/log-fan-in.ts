@@ -11,6 +11,11 @@
  *    in capture-time order, so output from hosts whose chunks cross on the network still
  *    reads in order (as far as the hosts' clocks agree).
  *
+ * 4. Following across reconnects: when a followed host's stream ends, the caller gets a
+ *    HOST_UNREACHABLE note and the feed waits; when the host's next session is ready it is
+ *    subscribed again from the capture time of the last chunk delivered, so what the host wrote
+ *    meanwhile comes through, and chunks already delivered are dropped.
+ *
  * The caller going away cancels the subscriptions on the agents. A caller that reads too
  * slowly is cut off with an error: the agents' streams, which also carry events, never wait
  * for one slow reader.
@@ -23,6 +28,7 @@ import { callerAllows, type Caller } from './caller.js';
 import type { CoreContext } from './core-context.js';
 import { unreachableError } from './dispatch.js';
 import type { LogChannelName, LogChunkIn } from './link-protocol.js';
+import type { ProcessSelector } from './link-protocol.js';
 import { resolveTargets, selectorsFor, type HostError } from './targets.js';
 
 export interface LogsRequest {
@@ -53,10 +59,21 @@ interface HostFeed {
   host: string;
   session: AgentSession;
   subscriptionId: string;
+  /** What the agent is asked for: computed once, so a resubscription reaches exactly the same. */
+  selectors: ProcessSelector[];
   /** Backlog phase over for this host (marker, end, failure or timeout). */
   backlogDone: boolean;
   ended: boolean;
+  /** Following, the stream ended, and the host's next session is awaited. */
+  waiting: boolean;
+  /** The latest capture time passed on, and the chunks passed on at that time. */
+  lastTime: number;
+  atLastTime: Set<string>;
+  /** After a resubscription from `lastTime`: what had been passed on, to drop when the backlog sends it again. */
+  resumed: { from: number; seen: Set<string> } | null;
 }
+
+const chunkKey = (c: LogChunkIn): string => `${c.group}\0${c.name}\0${c.channel}\0${c.data.length}\0${Buffer.from(c.data.subarray(0, 64)).toString('latin1')}`;
 
 interface Held {
   line: LogLine;
@@ -74,15 +91,17 @@ export function followLogs(ctx: CoreContext, caller: Caller, request: LogsReques
   let order = 0;
   let releaseTimer: NodeJS.Timeout | null = null;
   let backlogTimer: NodeJS.Timeout | null = null;
+  let stopWatchingSessions = (): void => {};
 
   const queue = new AsyncQueue<LogOutcome>({
     limit: LOG_QUEUE_LIMIT,
     overflow: () => new FleetError('FAILED', `the log reader fell ${LOG_QUEUE_LIMIT} chunks behind and was cut off`),
     onClose: () => {
       signal.removeEventListener('abort', onAbort);
+      stopWatchingSessions();
       if (releaseTimer) clearTimeout(releaseTimer);
       if (backlogTimer) clearTimeout(backlogTimer);
-      for (const feed of feeds) if (!feed.ended) feed.session.cancelLogs(feed.subscriptionId);
+      for (const feed of feeds) if (!feed.ended && !feed.waiting) feed.session.cancelLogs(feed.subscriptionId);
     },
   });
   const onAbort = (): void => queue.end();
@@ -93,7 +112,7 @@ export function followLogs(ctx: CoreContext, caller: Caller, request: LogsReques
     for (const h of held) queue.push({ kind: 'chunk', line: h.line });
   };
   const finishIfDone = (): void => {
-    if (merged && live.length === 0 && feeds.every((f) => f.ended)) queue.end();
+    if (merged && live.length === 0 && feeds.every((f) => f.ended && !f.waiting)) queue.end();
   };
   const mergeIfReady = (): void => {
     if (merged || !feeds.every((f) => f.backlogDone)) return;
@@ -123,14 +142,7 @@ export function followLogs(ctx: CoreContext, caller: Caller, request: LogsReques
   for (const record of targets.unreachable) hostError(unreachableError(ctx, record));
   for (const error of targets.errors) hostError(error);
 
-  for (const target of targets.live) {
-    const session = target.record.session;
-    if (!session) {
-      hostError(unreachableError(ctx, target.record));
-      continue;
-    }
-    const feed: HostFeed = { host: target.record.name, session, subscriptionId: ctx.nextId(), backlogDone: false, ended: false };
-    feeds.push(feed);
+  const subscribe = (feed: HostFeed, since: number): void => {
     const sink = {
       chunk(chunk: LogChunkIn): void {
         if (chunk.backlogComplete) {
@@ -139,6 +151,15 @@ export function followLogs(ctx: CoreContext, caller: Caller, request: LogsReques
         }
         // The agent was sent only what the caller may read; a chunk of anything else is dropped all the same.
         if (!callerAllows(caller, feed.host, chunk.group, chunk.name)) return;
+        const key = chunkKey(chunk);
+        // Sent again after a resubscription: passed on before it.
+        const resumed = feed.resumed;
+        if (resumed && (chunk.time < resumed.from || (chunk.time === resumed.from && resumed.seen.has(key)))) return;
+        if (chunk.time > feed.lastTime) {
+          feed.lastTime = chunk.time;
+          feed.atLastTime = new Set();
+        }
+        if (chunk.time === feed.lastTime) feed.atLastTime.add(key);
         const held: Held = { line: { host: feed.host, group: chunk.group, name: chunk.name, channel: chunk.channel, time: chunk.time, data: chunk.data }, arrived: ctx.clock.now(), order: order++ };
         if (!feed.backlogDone) backlog.push(held);
         else live.push(held);
@@ -147,23 +168,58 @@ export function followLogs(ctx: CoreContext, caller: Caller, request: LogsReques
       end(error: FleetError | null): void {
         feed.ended = true;
         feed.backlogDone = true;
-        if (error) hostError({ host: feed.host, code: error.code, message: error.message });
+        if (error) hostError({ host: feed.host, code: error.code, message: error.code === 'HOST_UNREACHABLE' && request.follow ? `${error.message}; following again when it reconnects` : error.message });
+        if (error?.code === 'HOST_UNREACHABLE' && request.follow && !queue.finished) feed.waiting = true;
         mergeIfReady();
         finishIfDone();
       },
     };
-    session.subscribeLogs(
+    feed.session.subscribeLogs(
       {
         id: feed.subscriptionId,
-        selectors: selectorsFor(targetCtx, target),
+        selectors: feed.selectors,
         channels: request.channels.length ? [...request.channels] : ['stdout'],
-        // Without a time and without follow, "the last bytes": everything, bounded by the agent's backlog size.
-        since: request.since || (request.follow ? 0 : 1),
+        since,
         maxBacklogBytes: 0,
         follow: request.follow,
       },
       sink,
     );
+  };
+
+  for (const target of targets.live) {
+    const session = target.record.session;
+    if (!session) {
+      hostError(unreachableError(ctx, target.record));
+      continue;
+    }
+    const feed: HostFeed = {
+      host: target.record.name,
+      session,
+      subscriptionId: ctx.nextId(),
+      selectors: selectorsFor(targetCtx, target),
+      backlogDone: false,
+      ended: false,
+      waiting: false,
+      lastTime: 0,
+      atLastTime: new Set(),
+      resumed: null,
+    };
+    feeds.push(feed);
+    // Without a time and without follow, "the last bytes": everything, bounded by the agent's backlog size.
+    subscribe(feed, request.since || (request.follow ? 0 : 1));
+  }
+
+  // A followed host that comes back is subscribed again from where its output was left.
+  const followedFrom = ctx.clock.now();
+  if (request.follow) {
+    stopWatchingSessions = ctx.registry.onSessionReady((session) => {
+        const feed = feeds.find((f) => f.waiting && f.host === session.host);
+        if (!feed || queue.finished) return;
+        const from = feed.lastTime || request.since || followedFrom;
+        Object.assign(feed, { session, subscriptionId: ctx.nextId(), waiting: false, ended: false, backlogDone: true, resumed: { from, seen: new Set(feed.atLastTime) } });
+        subscribe(feed, from);
+    });
   }
 
   if (!merged) {
