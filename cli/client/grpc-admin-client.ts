@@ -5,13 +5,11 @@
  */
 import { AdminServiceDefinition as Service, TokenRole, type Token } from '../../proto/gen/fleet/v1/admin.js';
 import type { AdminClient, AuditRow, NewTokenRequest, TokenInfo, TokenRoleName } from './admin-client.js';
-import { controllerEndpoint, controllerTransportOptions, type ControllerConnection } from './controller-connection.js';
-import { GrpcTransport, grpcMethods, type GrpcMethod } from './grpc-transport.js';
-import { toControllerError } from './wire-errors.js';
+import type { ControllerConnection } from './controller-connection.js';
+import { ControllerRpc } from './controller-rpc.js';
+import { grpcMethods } from './grpc-transport.js';
 
 const rpc = grpcMethods(Service);
-
-const UNARY_TIMEOUT_MS = 30_000;
 
 const ROLES: Record<TokenRoleName, TokenRole> = {
   viewer: TokenRole.TOKEN_ROLE_VIEWER,
@@ -24,15 +22,7 @@ export function connectAdmin(connection: ControllerConnection): AdminClient {
   return new GrpcAdminClient(connection);
 }
 
-class GrpcAdminClient implements AdminClient {
-  private readonly address: string;
-  private readonly transport: GrpcTransport;
-
-  constructor(connection: ControllerConnection) {
-    this.address = connection.address.text;
-    this.transport = new GrpcTransport(controllerEndpoint(connection), controllerTransportOptions(connection));
-  }
-
+class GrpcAdminClient extends ControllerRpc implements AdminClient {
   async createToken(request: NewTokenRequest, signal?: AbortSignal): Promise<{ text: string; token: TokenInfo }> {
     const res = await this.unary(rpc.createToken, { name: request.name, role: ROLES[request.role], scopes: [...request.scopes], ttlMs: BigInt(request.ttlMs) }, signal);
     return { text: res.text, token: fromProtoToken(res.token) };
@@ -59,18 +49,6 @@ class GrpcAdminClient implements AdminClient {
       hosts: e.hosts,
       result: e.result,
     }));
-  }
-
-  close(): void {
-    this.transport.close();
-  }
-
-  private async unary<Req, Res>(method: GrpcMethod<Req, Res>, request: Req, signal?: AbortSignal): Promise<Res> {
-    try {
-      return await this.transport.unary(method, request, { signal, deadline: Date.now() + UNARY_TIMEOUT_MS });
-    } catch (err) {
-      throw toControllerError(err, this.address);
-    }
   }
 }
 

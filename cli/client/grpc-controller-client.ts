@@ -13,7 +13,8 @@ import type { GroupUpdate } from '../../common/group-update.js';
 import type { HostInfo, LabelSelector } from '../../common/host.js';
 import { FleetServiceDefinition as Service } from '../../proto/gen/fleet/v1/fleet.js';
 import { LogChannel as ProtoLogChannel } from '../../proto/gen/fleet/v1/agent_control.js';
-import { controllerEndpoint, controllerTransportOptions, type ControllerConnection } from './controller-connection.js';
+import type { ControllerConnection } from './controller-connection.js';
+import { ControllerRpc } from './controller-rpc.js';
 import type {
   ControlOutcome,
   ControlRequest,
@@ -28,28 +29,16 @@ import type {
   RereadResult,
 } from './controller-client.js';
 import { fromProtoHistoryEntry, fromProtoHost, fromProtoHostError, fromProtoLogLine, toProtoAction, toProtoScope } from './fleet-convert.js';
-import { GrpcTransport, grpcMethods, type GrpcMethod } from './grpc-transport.js';
+import { grpcMethods } from './grpc-transport.js';
 import { fromProtoGroupUpdate, fromProtoProcessInfo, fromProtoResult } from './proto-convert.js';
-import { toControllerError } from './wire-errors.js';
 
 const rpc = grpcMethods(Service);
-
-/** How long a unary call (a listing, a history query) may take before fleetctl gives up on the controller. */
-export const UNARY_TIMEOUT_MS = 30_000;
 
 export function connectController(connection: ControllerConnection): ControllerClient {
   return new GrpcControllerClient(connection);
 }
 
-class GrpcControllerClient implements ControllerClient {
-  readonly address: string;
-  private readonly transport: GrpcTransport;
-
-  constructor(connection: ControllerConnection) {
-    this.address = connection.address.text;
-    this.transport = new GrpcTransport(controllerEndpoint(connection), controllerTransportOptions(connection));
-  }
-
+class GrpcControllerClient extends ControllerRpc implements ControllerClient {
   async listHosts(query: { hosts: readonly string[]; labels?: LabelSelector }, signal?: AbortSignal): Promise<HostInfo[]> {
     const request = { hosts: [...query.hosts], labels: query.labels ? { labels: { ...query.labels } } : undefined };
     return (await this.unary(rpc.listHosts, request, signal)).hosts.map(fromProtoHost);
@@ -130,28 +119,5 @@ class GrpcControllerClient implements ControllerClient {
   async revokeHost(host: string, signal?: AbortSignal): Promise<HostRevocation> {
     const res = await this.unary(rpc.revokeHost, { host }, signal);
     return { revokedCertificates: res.revokedCertificates, disconnected: res.disconnected };
-  }
-
-  close(): void {
-    this.transport.close();
-  }
-
-  private async unary<Req, Res>(method: GrpcMethod<Req, Res>, request: Req, signal?: AbortSignal): Promise<Res> {
-    try {
-      return await this.transport.unary(method, request, { signal, deadline: Date.now() + UNARY_TIMEOUT_MS });
-    } catch (err) {
-      throw toControllerError(err, this.address);
-    }
-  }
-
-  /** A server stream; it ends quietly when `signal` aborts, and fails with a FleetError otherwise. */
-  private async *stream<Req, Res>(method: GrpcMethod<Req, Res>, request: Req, signal?: AbortSignal): AsyncGenerator<Res> {
-    if (signal?.aborted) return;
-    try {
-      yield* this.transport.serverStream(method, request, { signal });
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw toControllerError(err, this.address);
-    }
   }
 }
