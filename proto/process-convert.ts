@@ -1,11 +1,14 @@
 /**
- * ProcessInfo and ProcessState between the domain (common/) and fleet.v1's wire types: the one
- * copy the agent's adapters, the controller's and fleetctl's share. Domain times are epoch
- * seconds as in Supervisor's API (0 = never); the wire carries epoch milliseconds.
+ * ProcessInfo, ProcessState, ProcessResult and GroupUpdate between the domain (common/) and
+ * fleet.v1's wire types: the one copy the agent's adapters, the controller's and fleetctl's
+ * share. Domain times are epoch seconds as in Supervisor's API (0 = never); the wire carries
+ * epoch milliseconds.
  */
-import { FleetError } from '../common/errors.js';
-import type { ProcessInfo } from '../common/process-info.js';
+import { errorCodeOf, FleetError } from '../common/errors.js';
+import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../common/group-update.js';
+import type { ProcessInfo, ProcessResult } from '../common/process-info.js';
 import { processStateCode, type ProcessState as DomainState } from '../common/process-state.js';
+import { GroupUpdateAction, type GroupUpdate as ProtoGroupUpdate, type ProcessResult as ProtoProcessResult } from './gen/fleet/v1/agent_control.js';
 import { ProcessState, type ProcessInfo as ProtoProcessInfo } from './gen/fleet/v1/process.js';
 
 const STATE_TO_PROTO: Record<DomainState, ProcessState> = {
@@ -77,5 +80,44 @@ export function fromProtoProcessInfo(info: ProtoProcessInfo, unknown: UnknownSta
     stdoutLogfile: info.stdoutLogfile,
     stderrLogfile: info.stderrLogfile,
     pid: info.pid,
+  };
+}
+
+export function toProtoResult(result: ProcessResult): ProtoProcessResult {
+  return { group: result.group, name: result.name, fault: result.code === 'SUCCESS' ? '' : result.code, description: result.description };
+}
+
+const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
+  'no-such-group': GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP,
+  removed: GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED,
+  changed: GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED,
+  added: GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED,
+};
+
+const ACTION_FROM_PROTO = new Map<GroupUpdateAction, DomainAction>(Object.entries(ACTION_TO_PROTO).map(([name, code]) => [code, name as DomainAction]));
+
+export function toProtoGroupUpdate(update: GroupUpdate): ProtoGroupUpdate {
+  return {
+    group: update.group,
+    action: ACTION_TO_PROTO[update.action],
+    fault: update.code === 'SUCCESS' ? '' : update.code,
+    description: update.code === 'SUCCESS' ? '' : update.description,
+    restarted: update.restarted,
+    added: update.added,
+    removed: update.removed,
+  };
+}
+
+/** An action this build does not know reads as `changed`; a fault it does not know as FAILED. */
+export function fromProtoGroupUpdate(update: ProtoGroupUpdate): GroupUpdate {
+  const code = update.fault === '' ? 'SUCCESS' : errorCodeOf(update.fault);
+  return {
+    group: update.group,
+    action: ACTION_FROM_PROTO.get(update.action) ?? 'changed',
+    code,
+    description: code === 'SUCCESS' ? 'OK' : update.description,
+    restarted: update.restarted.map(({ group, name }) => ({ group, name })),
+    added: update.added.map(({ group, name }) => ({ group, name })),
+    removed: update.removed.map(({ group, name }) => ({ group, name })),
   };
 }

@@ -3,51 +3,14 @@
  * The rest of the agent never sees a generated type.
  */
 import { FleetError } from '../../common/errors.js';
-import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
-import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
-import {
-  GroupUpdateAction,
-  LogChannel,
-  type GroupUpdate as ProtoGroupUpdate,
-  type ProcessName,
-  type ProcessResult as ProtoProcessResult,
-  type ProcessTarget,
-} from '../../proto/gen/fleet/v1/agent_control.js';
-import { toProtoProcessInfo, toProtoState } from '../../proto/process-convert.js';
+import { LogChannel, type ProcessName, type ProcessTarget } from '../../proto/gen/fleet/v1/agent_control.js';
+import { toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toProtoState } from '../../proto/process-convert.js';
 import type { ProcessRef } from '../engine/supervisor.js';
 
 /** What a bulk call acts on. */
 export type Target = { kind: 'process'; ref: ProcessRef } | { kind: 'group'; group: string } | { kind: 'all' };
 
-const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
-  'no-such-group': GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP,
-  removed: GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED,
-  changed: GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED,
-  added: GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED,
-};
-
-export { toProtoProcessInfo, toProtoState };
-
-export function toProtoResult(result: ProcessResult): ProtoProcessResult {
-  return {
-    group: result.group,
-    name: result.name,
-    fault: result.code === 'SUCCESS' ? '' : result.code,
-    description: result.description,
-  };
-}
-
-export function toProtoGroupUpdate(update: GroupUpdate): ProtoGroupUpdate {
-  return {
-    group: update.group,
-    action: ACTION_TO_PROTO[update.action],
-    fault: update.code === 'SUCCESS' ? '' : update.code,
-    description: update.code === 'SUCCESS' ? '' : update.description,
-    restarted: update.restarted,
-    added: update.added,
-    removed: update.removed,
-  };
-}
+export { toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toProtoState };
 
 /** INCORRECT_PARAMETERS when the request left the process out. */
 export function fromProtoName(name: ProcessName | undefined): ProcessRef {

@@ -20,7 +20,7 @@ import {
 import { LogChannel as ProtoLogChannel } from '../../proto/gen/fleet/v1/agent_control.js';
 import type { ControlAction, HostError, LogChunk } from './controller-client.js';
 import { fromProtoState } from './proto-convert.js';
-import { toErrorCode } from './wire-errors.js';
+import { errorCodeOf } from '../../common/errors.js';
 
 const LIVENESS_FROM_PROTO: Partial<Record<HostLiveness, DomainLiveness>> = {
   [HostLiveness.HOST_LIVENESS_CONNECTED]: 'connected',
@@ -77,7 +77,7 @@ export function fromProtoHost(host: Host): HostInfo {
 }
 
 export function fromProtoHostError(error: ProtoHostError): HostError {
-  return { host: error.host, code: toErrorCode(error.fault), message: error.message };
+  return { host: error.host, code: errorCodeOf(error.fault), message: error.message };
 }
 
 function fromProtoHostEvent(host: string, event: HostEvent): HistoryEvent | null {

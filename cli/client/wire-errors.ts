@@ -6,14 +6,9 @@
  * HOST_UNREACHABLE with supervisorctl's text after the URL (`no such file`, `refused
  * connection`, `closed the connection`) and, as cause, an Error whose `code` is the errno.
  */
-import { ErrorCodes, FAULT_METADATA_KEY, FleetError, type ErrorCode } from '../../common/errors.js';
+import { errorCodeOf, FAULT_METADATA_KEY, FleetError } from '../../common/errors.js';
 import { isTlsErrorCode } from './grpc-call.js';
 import { GrpcError, GrpcStatus } from './grpc-status.js';
-
-/** A fault name from the wire; a name this build does not know reads as FAILED. */
-export function toErrorCode(name: string): ErrorCode {
-  return name in ErrorCodes ? (name as ErrorCode) : 'FAILED';
-}
 
 const UNREACHABLE_TEXT: Record<string, string> = {
   ENOENT: 'no such file',
@@ -25,7 +20,7 @@ const UNREACHABLE_TEXT: Record<string, string> = {
 export function toFleetError(err: unknown, url: string): unknown {
   if (!(err instanceof GrpcError)) return err;
   const fault = err.metadata[FAULT_METADATA_KEY];
-  if (fault !== undefined && fault !== '') return new FleetError(toErrorCode(fault), err.details);
+  if (fault !== undefined && fault !== '') return new FleetError(errorCodeOf(fault), err.details);
   if (err.code === GrpcStatus.UNAUTHENTICATED) return new FleetError('FAILED', 'Server requires authentication');
   if (err.code === GrpcStatus.UNAVAILABLE || err.code === GrpcStatus.CANCELLED) {
     // CANCELLED reaches here only when the server cut the call (ours reject with the signal's reason).
@@ -58,7 +53,7 @@ const CONTROLLER_UNREACHABLE_TEXT: Record<string, string> = {
 export function toControllerError(err: unknown, address: string): unknown {
   if (!(err instanceof GrpcError)) return err;
   const fault = err.metadata[FAULT_METADATA_KEY];
-  if (fault !== undefined && fault !== '') return new FleetError(toErrorCode(fault), err.details);
+  if (fault !== undefined && fault !== '') return new FleetError(errorCodeOf(fault), err.details);
   if (err.code === GrpcStatus.UNAUTHENTICATED || err.code === GrpcStatus.PERMISSION_DENIED) {
     return new FleetError('FAILED', `the controller at ${address} refused the call: ${err.details}`);
   }

@@ -5,33 +5,21 @@
  */
 import { errorCodeOf, FleetError } from '../../common/errors.js';
 import type { AgentEvent } from '../../common/fleet-event.js';
-import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
 import type { ProcessState as DomainState } from '../../common/process-state.js';
-import {
-  GroupUpdateAction,
-  LogChannel,
-  type GroupUpdate as ProtoGroupUpdate,
-  type ProcessResult as ProtoProcessResult,
-} from '../../proto/gen/fleet/v1/agent_control.js';
+import { LogChannel, type ProcessResult as ProtoProcessResult } from '../../proto/gen/fleet/v1/agent_control.js';
 import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
 import type { ProcessState, ProcessInfo as ProtoProcessInfo } from '../../proto/gen/fleet/v1/process.js';
-import { fromProtoProcessInfo as fromWireProcessInfo, fromProtoState as fromWireState, toProtoProcessInfo, toProtoState } from '../../proto/process-convert.js';
+import {
+  fromProtoGroupUpdate,
+  fromProtoProcessInfo as fromWireProcessInfo,
+  fromProtoState as fromWireState,
+  toProtoGroupUpdate,
+  toProtoProcessInfo,
+  toProtoResult,
+  toProtoState,
+} from '../../proto/process-convert.js';
 import type { LogChannelName } from '../core/link-protocol.js';
-
-const ACTION_FROM_PROTO: Partial<Record<GroupUpdateAction, DomainAction>> = {
-  [GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP]: 'no-such-group',
-  [GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED]: 'removed',
-  [GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED]: 'changed',
-  [GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED]: 'added',
-};
-
-const ACTION_TO_PROTO: Record<DomainAction, GroupUpdateAction> = {
-  'no-such-group': GroupUpdateAction.GROUP_UPDATE_ACTION_NO_SUCH_GROUP,
-  removed: GroupUpdateAction.GROUP_UPDATE_ACTION_REMOVED,
-  changed: GroupUpdateAction.GROUP_UPDATE_ACTION_CHANGED,
-  added: GroupUpdateAction.GROUP_UPDATE_ACTION_ADDED,
-};
 
 /** A state the agent must name; an unknown or unset one is a malformed message. */
 export function fromProtoState(state: ProcessState): DomainState {
@@ -42,39 +30,10 @@ export function fromProtoProcessInfo(info: ProtoProcessInfo): ProcessInfo {
   return fromWireProcessInfo(info, 'reject');
 }
 
-export { toProtoProcessInfo, toProtoState };
+export { fromProtoGroupUpdate, toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toProtoState };
 
 export function fromProtoResult(result: ProtoProcessResult): ProcessResult {
   return { name: result.name, group: result.group, code: result.fault === '' ? 'SUCCESS' : errorCodeOf(result.fault), description: result.description || (result.fault === '' ? 'OK' : '') };
-}
-
-export function toProtoResult(result: ProcessResult): ProtoProcessResult {
-  return { group: result.group, name: result.name, fault: result.code === 'SUCCESS' ? '' : result.code, description: result.description };
-}
-
-export function fromProtoGroupUpdate(update: ProtoGroupUpdate): GroupUpdate {
-  const code = update.fault === '' ? 'SUCCESS' : errorCodeOf(update.fault);
-  return {
-    group: update.group,
-    action: ACTION_FROM_PROTO[update.action] ?? 'changed',
-    code,
-    description: code === 'SUCCESS' ? 'OK' : update.description,
-    restarted: update.restarted.map(({ group, name }) => ({ group, name })),
-    added: update.added.map(({ group, name }) => ({ group, name })),
-    removed: update.removed.map(({ group, name }) => ({ group, name })),
-  };
-}
-
-export function toProtoGroupUpdate(update: GroupUpdate): ProtoGroupUpdate {
-  return {
-    group: update.group,
-    action: ACTION_TO_PROTO[update.action],
-    fault: update.code === 'SUCCESS' ? '' : update.code,
-    description: update.code === 'SUCCESS' ? '' : update.description,
-    restarted: update.restarted,
-    added: update.added,
-    removed: update.removed,
-  };
 }
 
 export function fromProtoChannel(channel: LogChannel): LogChannelName {
