@@ -30,7 +30,6 @@ import {
   clearRunnerLogs,
   forEachProcess,
   isNotRunning,
-  isRunning,
   isStoppable,
   isSignallable,
   namespec,

@@ -15,7 +15,7 @@
  * Insecure mode: everyone is anonymous, but only requests addressed to a loopback name are
  * served, so a web page cannot reach the development controller by DNS rebinding.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { FleetError } from '../../common/errors.js';
 import type { AccessControl } from '../auth/access-control.js';
@@ -69,7 +69,7 @@ export class HttpAuth {
     const bearer = bearerOf(req);
     if (options.mutating) checkOrigin(req, bearer !== null);
     if (this.secure === null) return { caller: anonymousCaller(origin), session: null };
-    const { access, sessions } = this.secure;
+    const { access } = this.secure;
     const ip = req.socket.remoteAddress ?? '';
     if (bearer !== null) {
       const token = await access.authenticate(bearer, ip);

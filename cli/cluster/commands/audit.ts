@@ -4,7 +4,7 @@ import { pyInt } from '../../io.js';
 import { writeJson } from '../../json.js';
 import { ljust } from '../../commands/status.js';
 import { formatLocalTime } from '../times.js';
-import { line, timeFlag, UsageError, type ClusterCommand } from './command.js';
+import { timeFlag, UsageError, type ClusterCommand } from './command.js';
 
 export const audit: ClusterCommand = {
   name: 'audit',
