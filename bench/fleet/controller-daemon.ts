@@ -36,8 +36,9 @@ const FINGERPRINT = /^CA fingerprint: (sha256:[0-9a-f]{64})/m;
 /**
  * Starts the controller with its data in `dir/data`; resolves once it prints its ready line.
  * `secure`: without --insecure, then an admin token (bootstrap) and a join token.
+ * `nodeArgs` go to node before the script (e.g. --cpu-prof).
  */
-export async function startControllerDaemon(ws: Workspace, dir: string, heartbeat = '5s', secure = false): Promise<RunningControllerDaemon> {
+export async function startControllerDaemon(ws: Workspace, dir: string, heartbeat = '5s', secure = false, nodeArgs: string[] = []): Promise<RunningControllerDaemon> {
   const root = repoRoot();
   if (!existsSync(join(root, 'dist', 'controller', 'main.js'))) throw new Error('fleet-controller is not built (dist/controller/main.js is missing): run "npx tsc -p ." first');
   mkdirSync(dir, { recursive: true });
@@ -45,7 +46,7 @@ export async function startControllerDaemon(ws: Workspace, dir: string, heartbea
   const dataDir = join(dir, 'data');
   const args = [...(secure ? [] : ['--insecure']), '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--data', dataDir, '--heartbeat', heartbeat];
   const controller = join(root, 'bin', 'fleet-controller');
-  const daemon = ws.launch('fleet-controller', controller, args, dir, output);
+  const daemon = nodeArgs.length === 0 ? ws.launch('fleet-controller', controller, args, dir, output) : ws.launch('fleet-controller', process.execPath, [...nodeArgs, controller, ...args], dir, output);
   const deadline = Date.now() + 30_000;
   for (;;) {
     daemon.assertAlive('starting');

@@ -1,4 +1,5 @@
 // Command-line options of `npm run bench:fleet -- [options]`.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export type ScenarioName = 'scale' | 'real';
@@ -20,6 +21,8 @@ export interface ScaleOptions {
   /** Unacked events a host may have in flight, and events per EventBatch. */
   window: number;
   batch: number;
+  /** V8 CPU profiles of the controller and the simulators go here (--cpu-prof-dir), or nowhere when null. */
+  cpuProfDir: string | null;
 }
 
 export interface RealOptions {
@@ -65,6 +68,8 @@ supervisords; prints the figures, their ratio, and the issue's targets with PASS
   --real-reps N       runs of each status command on the real hosts (default 10)
   --threads N         threads of the threaded XML-RPC poller (default 8)
   --quick             smoke run, under a minute: 100 simulated hosts, 5 real ones, fewer reps
+  --cpu-prof DIR      write V8 CPU profiles (.cpuprofile) of the controller and the simulators of
+                      the scale scenario into DIR, for Chrome DevTools or a script to read
   --json              print the results as JSON on stdout instead of the table
   --keep-temp         keep the temp dir (controller and simulator output, configs, the database)
   -h, --help          this text
@@ -101,6 +106,7 @@ export function parseOptions(argv: string[]): Options | null {
       threads: { type: 'string' },
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
       'keep-temp': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -130,6 +136,7 @@ export function parseOptions(argv: string[]): Options | null {
       floodPerHost: Math.ceil(positiveInt('flood', values.flood, quick ? 200 : 400) / 4) * 4,
       window: positiveInt('window', values.window, 256),
       batch: positiveInt('batch', values.batch, 64),
+      cpuProfDir: values['cpu-prof'] === undefined ? null : resolve(values['cpu-prof']),
     },
     real: {
       hosts: positiveInt('real-hosts', values['real-hosts'], quick ? 5 : 50),

@@ -236,9 +236,10 @@ export async function runScaleScenario(ws: Workspace, o: ScaleOptions, step: (m:
   let sims: SimFleet | null = null;
   let client: FleetClient | null = null;
   try {
-    ctl = await startControllerDaemon(ws, dir, '5s', secure);
+    const nodeArgs = o.cpuProfDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`];
+    ctl = await startControllerDaemon(ws, dir, '5s', secure, nodeArgs);
     step(`controller up at ${ctl.address} (pid ${ctl.daemon.pid}${secure ? ', secure mode' : ''}); forking ${o.simulators} simulators for ${o.hosts} hosts`);
-    sims = SimFleet.start(o.simulators, dir, dir);
+    sims = SimFleet.start(o.simulators, dir, dir, nodeArgs);
     client = new FleetClient(ctl.address, ctl.secure);
     const names = Array.from({ length: o.hosts }, (_, i) => hostName(i));
     const stateRoot = join(dir, 'state');

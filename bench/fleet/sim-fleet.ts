@@ -81,15 +81,15 @@ export class SimFleet {
 
   private constructor(private readonly sims: SimProcess[]) {}
 
-  /** Forks `count` simulators; `tag` (the bench's temp dir) goes on their command lines, their stderr into `dir`. */
-  static start(count: number, dir: string, tag: string): SimFleet {
+  /** Forks `count` simulators; `tag` (the bench's temp dir) goes on their command lines, their stderr into `dir`; `nodeArgs` to node. */
+  static start(count: number, dir: string, tag: string, nodeArgs: string[] = []): SimFleet {
     const script = join(dirname(fileURLToPath(import.meta.url)), 'simulator.js');
     const sims: SimProcess[] = [];
     for (let i = 0; i < count; i++) {
       const errFile = join(dir, `simulator-${i}.err`);
       const fd = openSync(errFile, 'a');
       try {
-        const child = fork(script, [tag], { stdio: ['ignore', fd, fd, 'ipc'], execArgv: [] });
+        const child = fork(script, [tag], { stdio: ['ignore', fd, fd, 'ipc'], execArgv: nodeArgs });
         sims.push(new SimProcess(i, child, errFile));
       } finally {
         closeSync(fd);
