@@ -4,7 +4,7 @@
  * supervisorctl prints (section 3.2). Shared by the agent, the controller and fleetctl.
  */
 import type { ErrorCode } from './errors.js';
-import type { ProcessState } from './process-state.js';
+import { processStateCode, type ProcessState } from './process-state.js';
 
 export interface ProcessInfo {
   /** The process name (not the namespec). */
@@ -98,4 +98,44 @@ export function describeProcess(
     default:
       return '';
   }
+}
+
+/**
+ * What a transition leaves on a process beside its new state and pid. With the process's names
+ * and log files (from the host's snapshot) it is enough to rebuild the process's info, so a
+ * transition need not carry a whole ProcessInfo.
+ */
+export type TransitionDetail = Pick<ProcessInfo, 'start' | 'stop' | 'exitstatus' | 'spawnerr'>;
+
+/** The detail part of `info`. */
+export function transitionDetailOf(info: ProcessInfo): TransitionDetail {
+  return { start: info.start, stop: info.stop, exitstatus: info.exitstatus, spawnerr: info.spawnerr };
+}
+
+/**
+ * The process right after an edge to `to` at `time` (epoch ms), as the agent would report it
+ * then: `before` (its last known info, if any) gives the log files, the edge and its detail the rest.
+ */
+export function infoAfterTransition(
+  before: ProcessInfo | undefined,
+  edge: { group: string; name: string; to: ProcessState; pid: number; time: number },
+  detail: TransitionDetail,
+): ProcessInfo {
+  const info: ProcessInfo = {
+    name: edge.name,
+    group: edge.group,
+    description: '',
+    start: detail.start,
+    stop: detail.stop,
+    now: toInfoSeconds(edge.time),
+    state: processStateCode(edge.to),
+    statename: edge.to,
+    spawnerr: detail.spawnerr,
+    exitstatus: detail.exitstatus,
+    stdoutLogfile: before?.stdoutLogfile ?? '',
+    stderrLogfile: before?.stderrLogfile ?? '',
+    pid: edge.pid,
+  };
+  info.description = describeProcess(info);
+  return info;
 }

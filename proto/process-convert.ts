@@ -6,7 +6,7 @@
  */
 import { errorCodeOf, FleetError } from '../common/errors.js';
 import type { GroupUpdate, GroupUpdateAction as DomainAction } from '../common/group-update.js';
-import type { ProcessInfo, ProcessResult } from '../common/process-info.js';
+import type { ProcessInfo, ProcessResult, TransitionDetail } from '../common/process-info.js';
 import { processStateCode, type ProcessState as DomainState } from '../common/process-state.js';
 import { GroupUpdateAction, type GroupUpdate as ProtoGroupUpdate, type ProcessResult as ProtoProcessResult } from './gen/fleet/v1/agent_control.js';
 import { ProcessState, type ProcessInfo as ProtoProcessInfo } from './gen/fleet/v1/process.js';
@@ -81,6 +81,16 @@ export function fromProtoProcessInfo(info: ProtoProcessInfo, unknown: UnknownSta
     stderrLogfile: info.stderrLogfile,
     pid: info.pid,
   };
+}
+
+/** A transition's detail as ProcessTransition's fields (all zero when it is unknown). */
+export function toProtoTransitionDetail(detail: TransitionDetail | null): { startMs: bigint; stopMs: bigint; exitStatus: number; spawnError: string } {
+  if (detail === null) return { startMs: 0n, stopMs: 0n, exitStatus: 0, spawnError: '' };
+  return { startMs: toMs(detail.start), stopMs: toMs(detail.stop), exitStatus: detail.exitstatus, spawnError: detail.spawnerr };
+}
+
+export function fromProtoTransitionDetail(t: { startMs: bigint; stopMs: bigint; exitStatus: number; spawnError: string }): TransitionDetail {
+  return { start: toSeconds(t.startMs), stop: toSeconds(t.stopMs), exitstatus: t.exitStatus, spawnerr: t.spawnError };
 }
 
 export function toProtoResult(result: ProcessResult): ProtoProcessResult {

@@ -8,7 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { HostLiveness } from '../proto/gen/fleet/v1/fleet.js';
 import { call, startTestController, type TestController } from './helpers/controller-harness.js';
-import { exitEvent, protoProcess, ScriptedAgent, transitionEvent } from './helpers/scripted-agent.js';
+import type { HostEvent } from '../proto/gen/fleet/v1/events.js';
+import type { ProcessInfo } from '../proto/gen/fleet/v1/process.js';
+import { toProtoState } from '../proto/process-convert.js';
+import { exitEvent, protoProcess, ScriptedAgent, transitionEvent, type ProtoState } from './helpers/scripted-agent.js';
 
 const ALL = { scope: { scope: { $case: 'allHosts' as const, value: true } } };
 
@@ -27,6 +30,31 @@ describe('controller ingest', () => {
     agents.push(agent);
     return agent;
   };
+
+  test('the view follows transitions from their state, pid and times, keeping the log files the snapshot named', async () => {
+    const agent = await connect('view-1');
+    agent.snapshot([{ ...protoProcess('app', 'app', 'STOPPED'), stdoutLogfile: '/var/log/app.out', stderrLogfile: '/var/log/app.err' }]);
+    const startMs = 1_700_000_100_000;
+    const edge = (seq: number, timeMs: number, from: ProtoState, to: ProtoState, pid: number, spawnError = ''): HostEvent => ({
+      seq: BigInt(seq),
+      timeMs: BigInt(timeMs),
+      kind: { $case: 'transition', value: { group: 'app', name: 'app', from: toProtoState(from), to: toProtoState(to), pid, startMs: BigInt(startMs), stopMs: 0n, exitStatus: 0, spawnError } },
+    });
+    const listed = async (): Promise<ProcessInfo | undefined> => (await call(ctl.fleet.listProcesses, ctl.fleet, { scope: { scope: { $case: 'host', value: 'view-1' } }, addresses: [] })).processes[0]?.info;
+
+    agent.events([edge(1, startMs, 'STOPPED', 'STARTING', 77), edge(2, startMs + 65_000, 'STARTING', 'RUNNING', 77)]);
+    await agent.waitForAck(2);
+    const running = await listed();
+    assert.deepEqual(
+      [running?.state, running?.pid, running?.startMs, running?.nowMs, running?.description, running?.stdoutLogfile, running?.stderrLogfile],
+      [toProtoState('RUNNING'), 77, BigInt(startMs), BigInt(startMs + 65_000), 'pid 77, uptime 0:01:05', '/var/log/app.out', '/var/log/app.err'],
+    );
+
+    agent.events([edge(3, startMs + 70_000, 'RUNNING', 'BACKOFF', 0, "can't find command 'x'")]);
+    await agent.waitForAck(3);
+    const backoff = await listed();
+    assert.deepEqual([backoff?.state, backoff?.pid, backoff?.description], [toProtoState('BACKOFF'), 0, "can't find command 'x'"], 'BACKOFF shows the spawn error');
+  });
 
   test('a hello, a snapshot and events show in ListProcesses and History', async () => {
     const agent = await connect('web-1', { labels: { role: 'web' } });

@@ -47,6 +47,24 @@ function readAll(spool: Spool, after = 0, batchBytes = 4096): SpooledEvent[] {
 const seqs = (events: readonly SpooledEvent[]): number[] => events.map((e) => e.seq);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+test('a transition spooled by an earlier build with the whole process info is read back with its detail', async () => {
+  const dir = tmp.fresh();
+  const spool = open(dir);
+  const info = { name: 'web', group: 'web', description: 'pid 7, uptime 0:00:01', start: 100, stop: 50, now: 101, state: 20, statename: 'RUNNING', spawnerr: '', exitstatus: 3, stdoutLogfile: '', stderrLogfile: '', pid: 7 };
+  // What an earlier build appended: the same record format, the info in place of the detail.
+  const older = { kind: 'transition', time: 101_000, group: 'web', name: 'web', from: 'STARTING', to: 'RUNNING', pid: 7, info };
+  spool.append(older as unknown as NewEvent);
+  spool.append({ ...older, info: null } as unknown as NewEvent);
+  await settled(spool);
+  spool.close();
+
+  const again = open(dir);
+  const [known, unknown] = readAll(again);
+  assert.deepEqual(known, { kind: 'transition', seq: 1, time: 101_000, group: 'web', name: 'web', from: 'STARTING', to: 'RUNNING', pid: 7, detail: { start: 100, stop: 50, exitstatus: 3, spawnerr: '' } });
+  assert.deepEqual(unknown && 'detail' in unknown && unknown.detail, null, 'an info the engine no longer had reads as no detail');
+  again.close();
+});
+
 test('numbers events from 1, makes them durable after the turn, and continues the count after a reopen', async () => {
   const dir = tmp.fresh();
   const spool = open(dir);

@@ -73,15 +73,22 @@ test('an exit counts as expected when its status is in exitcodes or the process 
   assert.equal(toHostEvent({ type: 'groups', time: 5 }, () => null), null);
 });
 
-test('host events go on the wire with seq, time, the status oneof and the process after the edge', () => {
-  const transition = toProtoHostEvent({ kind: 'transition', seq: 9, time: 1234.7, group: 'web', name: 'web', from: 'RUNNING', to: 'STOPPING', pid: 7, info: INFO });
+test('host events go on the wire with seq, time, the status oneof and what the edge left on the process', () => {
+  const detail = { start: 1, stop: 2, exitstatus: -1, spawnerr: 'no such file' };
+  const transition = toProtoHostEvent({ kind: 'transition', seq: 9, time: 1234.7, group: 'web', name: 'web', from: 'RUNNING', to: 'STOPPING', pid: 7, detail });
   const decoded = HostEvent.decode(HostEvent.encode(transition).finish());
   assert.equal(decoded.seq, 9n);
   assert.equal(decoded.timeMs, 1234n);
   assert.ok(decoded.kind?.$case === 'transition');
   assert.equal(decoded.kind.value.from, ProcessState.PROCESS_STATE_RUNNING);
   assert.equal(decoded.kind.value.to, ProcessState.PROCESS_STATE_STOPPING);
-  assert.equal(decoded.kind.value.info?.state, ProcessState.PROCESS_STATE_STOPPING);
+  assert.deepEqual(
+    [decoded.kind.value.startMs, decoded.kind.value.stopMs, decoded.kind.value.exitStatus, decoded.kind.value.spawnError],
+    [1000n, 2000n, -1, 'no such file'],
+  );
+  const unknown = toProtoHostEvent({ kind: 'transition', seq: 12, time: 1, group: 'web', name: 'web', from: 'RUNNING', to: 'STOPPING', pid: 7, detail: null });
+  assert.ok(unknown.kind?.$case === 'transition');
+  assert.equal(unknown.kind.value.startMs, 0n, 'a process the engine no longer knows goes with zeros');
   const exit = toProtoHostEvent({ kind: 'exit', seq: 10, time: 1, group: 'g', name: 'n', pid: 3, exitStatus: 0, signal: null, expected: true });
   assert.deepEqual(exit.kind?.$case === 'exit' && exit.kind.value.status, { $case: 'exitStatus', value: 0 }, 'exit status 0 is sent, not left out');
   const gap = toProtoHostEvent({ kind: 'gap', seq: 11, time: 1, fromSeq: 2, toSeq: 8 });

@@ -1,9 +1,9 @@
 /**
- * The engine's events as the fleet's history records them: a `transition` carries the process
- * as it is right after the edge, an `exited` its status or signal and whether it was expected.
+ * The engine's events as the fleet's history records them: a `transition` carries what the
+ * edge left on the process (common/process-info.ts' TransitionDetail), an `exited` its status or signal and whether it was expected.
  * Spawns are not history (the transition to STARTING tells it).
  */
-import type { ProcessInfo } from '../../common/process-info.js';
+import { transitionDetailOf, type ProcessInfo } from '../../common/process-info.js';
 import type { EngineEvent } from '../process/events.js';
 import type { NewEvent } from './link-event.js';
 
@@ -18,7 +18,8 @@ export type InfoLookup = (group: string, name: string) => ProcessInfo | null;
  */
 export function toHostEvent(event: EngineEvent, info: InfoLookup): NewEvent | null {
   switch (event.type) {
-    case 'transition':
+    case 'transition': {
+      const now = info(event.group, event.name);
       return {
         kind: 'transition',
         time: event.time,
@@ -27,8 +28,9 @@ export function toHostEvent(event: EngineEvent, info: InfoLookup): NewEvent | nu
         from: event.from,
         to: event.to,
         pid: event.pid,
-        info: info(event.group, event.name),
+        detail: now === null ? null : transitionDetailOf(now),
       };
+    }
     case 'exited': {
       const { status } = event;
       const stopping = info(event.group, event.name)?.statename === 'STOPPING';

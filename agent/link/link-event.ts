@@ -1,14 +1,14 @@
 /**
  * What the link spools and sends: the host's fleet events (common/fleet-event.ts) without the
- * host, which the link adds when it sends. A transition carries the process as it was right
- * after the edge, so the controller's current view can follow it.
+ * host, which the link adds when it sends. A transition carries what the edge left on the
+ * process (its times, exit status and spawn error), so the controller's current view can follow it.
  */
 import type { ExitEvent, GapEvent, TransitionEvent } from '../../common/fleet-event.js';
-import type { ProcessInfo } from '../../common/process-info.js';
+import type { TransitionDetail } from '../../common/process-info.js';
 
 export type SpooledTransition = Omit<TransitionEvent, 'host'> & {
-  /** The process right after the edge; null if the engine no longer knew it. */
-  info: ProcessInfo | null;
+  /** Right after the edge; null if the engine no longer knew the process. */
+  detail: TransitionDetail | null;
 };
 export type SpooledExit = Omit<ExitEvent, 'host'>;
 export type SpooledGap = Omit<GapEvent, 'host'>;

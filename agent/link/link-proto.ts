@@ -7,6 +7,7 @@ import type { ProcessResult } from '../../common/process-info.js';
 import { LogChannel } from '../../proto/gen/fleet/v1/agent_control.js';
 import type { Command, CommandResult, LogChunk, LogSubscribe } from '../../proto/gen/fleet/v1/agent_link.js';
 import type { HostEvent, ProcessSelector as ProtoSelector } from '../../proto/gen/fleet/v1/events.js';
+import { toProtoTransitionDetail } from '../../proto/process-convert.js';
 import { toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toProtoState } from '../control/proto-adapters.js';
 import type { ProcessRef } from '../engine/supervisor.js';
 import type { CommandOutcome, LinkCommand } from './commands.js';
@@ -29,7 +30,7 @@ export function toProtoHostEvent(event: SpooledEvent): HostEvent {
             from: toProtoState(event.from),
             to: toProtoState(event.to),
             pid: event.pid,
-            info: event.info === null ? undefined : toProtoProcessInfo(event.info),
+            ...toProtoTransitionDetail(event.detail),
           },
         },
       };

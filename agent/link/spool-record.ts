@@ -6,7 +6,8 @@
  * ends the scan there: what follows is not trusted.
  */
 import { crc32 } from 'node:zlib';
-import type { SpooledEvent } from './link-event.js';
+import { transitionDetailOf, type ProcessInfo } from '../../common/process-info.js';
+import type { SpooledEvent, SpooledTransition } from './link-event.js';
 
 export const HEADER_BYTES = 16;
 /** No event comes near this; a larger length field means a damaged header. */
@@ -77,9 +78,16 @@ export function scanRecords(buffer: Buffer, start = 0, options: { partialOk?: bo
 
 /** The event of a record found by scanRecords in the same buffer. Throws if it is not JSON. */
 export function decodeRecord(buffer: Buffer, record: RecordHeader): SpooledEvent {
-  const event = JSON.parse(buffer.toString('utf8', record.offset + HEADER_BYTES, record.offset + record.size)) as SpooledEvent;
+  const event = JSON.parse(buffer.toString('utf8', record.offset + HEADER_BYTES, record.offset + record.size)) as SpooledEvent | OlderTransition;
   event.seq = record.seq;
-  return event;
+  return 'info' in event ? upgradeTransition(event) : event;
+}
+
+/** A transition as earlier builds spooled it: with the whole process info instead of its detail. */
+type OlderTransition = Omit<SpooledTransition, 'detail'> & { info: ProcessInfo | null };
+
+function upgradeTransition({ info, ...rest }: OlderTransition): SpooledTransition {
+  return { ...rest, detail: info === null ? null : transitionDetailOf(info) };
 }
 
 function checksum(buffer: Buffer, offset: number, length: number): number {

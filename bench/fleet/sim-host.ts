@@ -290,7 +290,8 @@ export class SimHost {
   }
 
   private emit(changes: SimChange[]): void {
-    for (const change of changes) this.unacked.push(toHostEvent(++this.seq, change));
+    const time = Date.now();
+    for (const change of changes) this.unacked.push(toHostEvent(++this.seq, time, change));
   }
 
   /** Sends what the window allows, in seq order; new flood events are made only when there is room for them. */

@@ -22,7 +22,17 @@ export interface SimProcess {
 
 /** What happened to a process, in order: each becomes one event with the host's next seq. */
 export type SimChange =
-  | { kind: 'transition'; process: SimProcess; from: ProcessState; to: ProcessState }
+  | {
+      kind: 'transition';
+      process: SimProcess;
+      from: ProcessState;
+      to: ProcessState;
+      /** What the edge left on the process: its pid, times and exit status right after it. */
+      pid: number;
+      start: number;
+      stop: number;
+      exitStatus: number;
+    }
   | { kind: 'exit'; process: SimProcess; pid: number; signal: string; expected: boolean };
 
 export interface SimSelector {
@@ -122,7 +132,7 @@ export class SimProcessTable {
       p.stop = now;
     }
     p.state = to;
-    return { kind: 'transition', process: p, from, to };
+    return { kind: 'transition', process: p, from, to, pid: p.pid, start: p.start, stop: p.stop, exitStatus: p.exitStatus };
   }
 }
 

@@ -17,7 +17,7 @@ import type { EventBus } from './event-bus.js';
 import type { HostRegistry } from './host-registry.js';
 import type { IncomingEvent } from './link-protocol.js';
 import type { ProcessView } from './process-view.js';
-import type { ProcessInfo } from '../../common/process-info.js';
+import { infoAfterTransition, type ProcessInfo } from '../../common/process-info.js';
 import type { ControllerLog } from '../log.js';
 
 type Item = { session: AgentSession; kind: 'events'; events: IncomingEvent[] } | { session: AgentSession; kind: 'snapshot'; processes: ProcessInfo[] };
@@ -172,10 +172,12 @@ export class Ingest {
   /** The view follows committed transitions; the bus hears of every newly stored event. */
   private applyToView(host: string, events: IncomingEvent[], stored: Set<number>): void {
     const changed = new Map<string, ProcessInfo>();
-    for (const { event, info } of events) {
+    const view = this.ctx.view;
+    for (const { event, detail } of events) {
       if (!stored.has(event.seq)) continue;
-      if (event.kind === 'transition' && info) {
-        this.ctx.view.set(host, info);
+      if (event.kind === 'transition' && detail) {
+        const info = infoAfterTransition(view.get(host, event.group, event.name), event, detail);
+        view.set(host, info);
         changed.set(`${info.group}\0${info.name}`, info);
       }
       this.ctx.bus.publish(event);

@@ -6,7 +6,7 @@
  */
 import type { AgentEvent } from '../../common/fleet-event.js';
 import type { GroupUpdate } from '../../common/group-update.js';
-import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
+import type { ProcessInfo, ProcessResult, TransitionDetail } from '../../common/process-info.js';
 
 export interface AgentHello {
   host: string;
@@ -20,10 +20,10 @@ export interface AgentHello {
   startedAt: number;
 }
 
-/** One event from a batch; transitions carry the process as it is right after the edge. */
+/** One event from a batch; a transition carries what its edge left on the process. */
 export interface IncomingEvent {
   event: AgentEvent;
-  info: ProcessInfo | null;
+  detail: TransitionDetail | null;
 }
 
 export type LogChannelName = 'stdout' | 'stderr';

@@ -34,6 +34,11 @@ export class ProcessView {
     processes.sorted = null;
   }
 
+  /** The process's current info, if the host has it. */
+  get(host: string, group: string, name: string): ProcessInfo | undefined {
+    return this.hosts.get(host)?.byKey.get(keyOf(group, name));
+  }
+
   remove(host: string, group: string, name: string | null): void {
     const processes = this.hosts.get(host);
     if (!processes) return;

@@ -5,7 +5,7 @@
  */
 import { errorCodeOf, FleetError } from '../../common/errors.js';
 import type { AgentEvent } from '../../common/fleet-event.js';
-import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
+import type { ProcessInfo, ProcessResult, TransitionDetail } from '../../common/process-info.js';
 import type { ProcessState as DomainState } from '../../common/process-state.js';
 import { LogChannel, type ProcessResult as ProtoProcessResult } from '../../proto/gen/fleet/v1/agent_control.js';
 import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
@@ -14,10 +14,12 @@ import {
   fromProtoGroupUpdate,
   fromProtoProcessInfo as fromWireProcessInfo,
   fromProtoState as fromWireState,
+  fromProtoTransitionDetail,
   toProtoGroupUpdate,
   toProtoProcessInfo,
   toProtoResult,
   toProtoState,
+  toProtoTransitionDetail,
 } from '../../proto/process-convert.js';
 import type { LogChannelName } from '../core/link-protocol.js';
 
@@ -50,8 +52,8 @@ export function toSafeNumber(value: bigint, what: string): number {
   return Number(value);
 }
 
-/** One event from an agent's batch, for `host` (the stream's); transitions keep their process info. */
-export function fromProtoHostEvent(host: string, event: HostEvent): { event: AgentEvent; info: ProcessInfo | null } {
+/** One event from an agent's batch, for `host` (the stream's); transitions keep their detail. */
+export function fromProtoHostEvent(host: string, event: HostEvent): { event: AgentEvent; detail: TransitionDetail | null } {
   const seq = toSafeNumber(event.seq, 'seq');
   if (seq < 1) throw new FleetError('BAD_ARGUMENTS', `seq ${seq} is not positive`);
   const time = toSafeNumber(event.timeMs, 'time_ms');
@@ -59,8 +61,11 @@ export function fromProtoHostEvent(host: string, event: HostEvent): { event: Age
   switch (kind?.$case) {
     case 'transition': {
       const t = kind.value;
-      const info = t.info ? fromProtoProcessInfo(t.info) : null;
-      return { event: { kind: 'transition', host, seq, time, group: t.group, name: t.name, from: fromProtoState(t.from), to: fromProtoState(t.to), pid: t.pid }, info };
+      if (t.group === '' || t.name === '') throw new FleetError('BAD_ARGUMENTS', `transition seq ${seq} names no process`);
+      return {
+        event: { kind: 'transition', host, seq, time, group: t.group, name: t.name, from: fromProtoState(t.from), to: fromProtoState(t.to), pid: t.pid },
+        detail: fromProtoTransitionDetail(t),
+      };
     }
     case 'exit': {
       const x = kind.value;
@@ -78,14 +83,14 @@ export function fromProtoHostEvent(host: string, event: HostEvent): { event: Age
           signal: status?.$case === 'signal' ? status.value : null,
           expected: x.expected,
         },
-        info: null,
+        detail: null,
       };
     }
     case 'gap': {
       const fromSeq = toSafeNumber(kind.value.fromSeq, 'gap from_seq');
       const toSeq = toSafeNumber(kind.value.toSeq, 'gap to_seq');
       if (fromSeq > toSeq) throw new FleetError('BAD_ARGUMENTS', `gap ${fromSeq}..${toSeq} is reversed`);
-      return { event: { kind: 'gap', host, seq, time, fromSeq, toSeq }, info: null };
+      return { event: { kind: 'gap', host, seq, time, fromSeq, toSeq }, detail: null };
     }
     default:
       throw new FleetError('BAD_ARGUMENTS', `event seq ${seq} has no kind`);
@@ -98,7 +103,7 @@ export function toProtoHostEvent(event: AgentEvent): HostEvent {
     case 'transition':
       return {
         ...base,
-        kind: { $case: 'transition', value: { group: event.group, name: event.name, from: toProtoState(event.from), to: toProtoState(event.to), pid: event.pid, info: undefined } },
+        kind: { $case: 'transition', value: { group: event.group, name: event.name, from: toProtoState(event.from), to: toProtoState(event.to), pid: event.pid, ...toProtoTransitionDetail(null) } },
       };
     case 'exit':
       return {

@@ -38,13 +38,19 @@ export function protoProcess(group: string, name: string, state: ProtoState = 'R
   };
 }
 
-/** A transition event `seq` of `group:name` from `from` to `to`, carrying the process after the edge. */
+/** What an edge to `to` leaves on a process, as protoProcess reports it. */
+function transitionDetail(to: ProtoState): { startMs: bigint; stopMs: bigint; exitStatus: number; spawnError: string } {
+  const info = protoProcess('', '', to);
+  return { startMs: info.startMs, stopMs: info.stopMs, exitStatus: info.exitStatus, spawnError: info.spawnError };
+}
+
+/** A transition event `seq` of `group:name` from `from` to `to`, with what the edge left on the process. */
 export function transitionEvent(seq: number, group: string, name: string, from: ProtoState, to: ProtoState, timeMs = 1_700_000_000_000 + seq): HostEvent {
   const pid = to === 'RUNNING' || to === 'STARTING' ? 1000 + seq : 0;
   return {
     seq: BigInt(seq),
     timeMs: BigInt(timeMs),
-    kind: { $case: 'transition', value: { group, name, from: toProtoState(from), to: toProtoState(to), pid, info: protoProcess(group, name, to, pid) } },
+    kind: { $case: 'transition', value: { group, name, from: toProtoState(from), to: toProtoState(to), pid, ...transitionDetail(to) } },
   };
 }
 

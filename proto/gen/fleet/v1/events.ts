@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "../../../wire.js";
-import { ProcessInfo, ProcessState, processStateFromJSON, processStateToJSON } from "./process.js";
+import { ProcessState, processStateFromJSON, processStateToJSON } from "./process.js";
 
 export const protobufPackage = "fleet.v1";
 
@@ -34,8 +34,10 @@ export interface ProcessTransition {
   to: ProcessState;
   /** The child's pid while it has one, else 0. */
   pid: number;
-  /** The process as it is right after the edge, so the controller's current view follows. */
-  info: ProcessInfo | undefined;
+  startMs: bigint;
+  stopMs: bigint;
+  exitStatus: number;
+  spawnError: string;
 }
 
 /** A child exited, with its status or the signal that killed it. */
@@ -228,7 +230,7 @@ export const HostEvent: MessageFns<HostEvent> = {
 };
 
 function createBaseProcessTransition(): ProcessTransition {
-  return { group: "", name: "", from: 0, to: 0, pid: 0, info: undefined };
+  return { group: "", name: "", from: 0, to: 0, pid: 0, startMs: 0n, stopMs: 0n, exitStatus: 0, spawnError: "" };
 }
 
 export const ProcessTransition: MessageFns<ProcessTransition> = {
@@ -248,8 +250,23 @@ export const ProcessTransition: MessageFns<ProcessTransition> = {
     if (message.pid !== 0) {
       writer.uint32(40).uint32(message.pid);
     }
-    if (message.info !== undefined) {
-      ProcessInfo.encode(message.info, writer.uint32(50).fork()).join();
+    if (message.startMs !== 0n) {
+      if (BigInt.asIntN(64, message.startMs) !== message.startMs) {
+        throw new globalThis.Error("value provided for field message.startMs of type int64 too large");
+      }
+      writer.uint32(56).int64(message.startMs);
+    }
+    if (message.stopMs !== 0n) {
+      if (BigInt.asIntN(64, message.stopMs) !== message.stopMs) {
+        throw new globalThis.Error("value provided for field message.stopMs of type int64 too large");
+      }
+      writer.uint32(64).int64(message.stopMs);
+    }
+    if (message.exitStatus !== 0) {
+      writer.uint32(72).int32(message.exitStatus);
+    }
+    if (message.spawnError !== "") {
+      writer.uint32(82).string(message.spawnError);
     }
     return writer;
   },
@@ -307,12 +324,36 @@ export const ProcessTransition: MessageFns<ProcessTransition> = {
             message.pid = reader.uint32();
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
+          case 7: {
+            if (tag !== 56) {
               break;
             }
 
-            message.info = ProcessInfo.decode(reader, reader.uint32());
+            message.startMs = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.stopMs = reader.int64() as bigint;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.exitStatus = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.spawnError = reader.string();
             continue;
           }
         }
@@ -334,7 +375,18 @@ export const ProcessTransition: MessageFns<ProcessTransition> = {
       from: isSet(object.from) ? processStateFromJSON(object.from) : 0,
       to: isSet(object.to) ? processStateFromJSON(object.to) : 0,
       pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
-      info: isSet(object.info) ? ProcessInfo.fromJSON(object.info) : undefined,
+      startMs: isSet(object.startMs) ? BigInt(object.startMs) : isSet(object.start_ms) ? BigInt(object.start_ms) : 0n,
+      stopMs: isSet(object.stopMs) ? BigInt(object.stopMs) : isSet(object.stop_ms) ? BigInt(object.stop_ms) : 0n,
+      exitStatus: isSet(object.exitStatus)
+        ? globalThis.Number(object.exitStatus)
+        : isSet(object.exit_status)
+        ? globalThis.Number(object.exit_status)
+        : 0,
+      spawnError: isSet(object.spawnError)
+        ? globalThis.String(object.spawnError)
+        : isSet(object.spawn_error)
+        ? globalThis.String(object.spawn_error)
+        : "",
     };
   },
 
@@ -355,8 +407,17 @@ export const ProcessTransition: MessageFns<ProcessTransition> = {
     if (message.pid !== 0) {
       obj.pid = Math.round(message.pid);
     }
-    if (message.info !== undefined) {
-      obj.info = ProcessInfo.toJSON(message.info);
+    if (message.startMs !== 0n) {
+      obj.startMs = message.startMs.toString();
+    }
+    if (message.stopMs !== 0n) {
+      obj.stopMs = message.stopMs.toString();
+    }
+    if (message.exitStatus !== 0) {
+      obj.exitStatus = Math.round(message.exitStatus);
+    }
+    if (message.spawnError !== "") {
+      obj.spawnError = message.spawnError;
     }
     return obj;
   },
@@ -371,9 +432,10 @@ export const ProcessTransition: MessageFns<ProcessTransition> = {
     message.from = object.from ?? 0;
     message.to = object.to ?? 0;
     message.pid = object.pid ?? 0;
-    message.info = (object.info !== undefined && object.info !== null)
-      ? ProcessInfo.fromPartial(object.info)
-      : undefined;
+    message.startMs = (object.startMs !== undefined && object.startMs !== null) ? BigInt(object.startMs) : 0n;
+    message.stopMs = (object.stopMs !== undefined && object.stopMs !== null) ? BigInt(object.stopMs) : 0n;
+    message.exitStatus = object.exitStatus ?? 0;
+    message.spawnError = object.spawnError ?? "";
     return message;
   },
 };
