@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readlinkSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { waitFor } from './helpers/wait-for.js';
 
 const h = new ControlHarness();
 after(() => h.cleanup());
-
 
 const FIFTY_TWO = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -64,38 +63,92 @@ test('the same rules hold through the API, and a channel without a log file read
   await rejectsWith(c.readLog(stderr), 'NO_FILE', '');
   assert.deepEqual(await c.readLog({ ...stderr, tail: true, length: 1600 }), { data: Buffer.alloc(0), offset: 0, overflow: false });
   await rejectsWith(
-    (async () => { for await (const _ of c.followLog({ process: stderr.process, channel: 'stderr', backlog: 10 }, new AbortController().signal)) void _; })(),
+    // Bounded, so a follow that wrongly starts ends and fails the assertion instead of hanging the file.
+    (async () => { for await (const _ of c.followLog({ process: stderr.process, channel: 'stderr', backlog: 10 }, AbortSignal.timeout(10_000))) void _; })(),
     'NO_FILE',
   );
 });
 
-async function collect(chunks: AsyncIterable<FollowChunk>, into: string[]): Promise<void> {
-  for await (const chunk of chunks) into.push(chunk.truncated ? '<truncated>' : chunk.data.toString());
+interface Follow {
+  readonly chunks: FollowChunk[];
+  /** Bytes received so far. */
+  readonly bytes: number;
+  /** What was received, a truncation as `<truncated>`. */
+  text(): string;
+  /** Aborts the follow and waits for it to end; rejects if the follow failed. */
+  stop(): Promise<void>;
 }
 
-test('a follow yields the backlog, then new bytes, across a rename-and-reopen rotation and a truncation', async () => {
+/**
+ * Runs a follow in the background until `stop()`. However the test ends, t.after aborts it and
+ * waits for it, so a failed assertion cannot leave a follow polling and the file never exiting.
+ */
+function follow(t: TestContext, start: (signal: AbortSignal) => AsyncIterable<FollowChunk>): Follow {
+  const abort = new AbortController();
+  const chunks: FollowChunk[] = [];
+  let bytes = 0;
+  const done = (async () => {
+    for await (const chunk of start(abort.signal)) {
+      chunks.push(chunk);
+      bytes += chunk.data.length;
+    }
+  })();
+  t.after(async () => {
+    abort.abort();
+    await done.catch(() => undefined); // a failure was reported by stop() or the test failed first
+  });
+  return {
+    chunks,
+    get bytes() {
+      return bytes;
+    },
+    text: () => chunks.map((c) => (c.truncated ? '<truncated>' : c.data.toString())).join(''),
+    stop: async () => {
+      abort.abort();
+      await done;
+    },
+  };
+}
+
+test('a follow yields the backlog, then new bytes, across a rename-and-reopen rotation and a truncation', async (t) => {
   const path = join(h.dir, 'follow.log');
   writeFileSync(path, 'old-1\nold-2\n');
-  const abort = new AbortController();
-  const seen: string[] = [];
-  const done = collect(followLogFile(path, { backlog: 6, intervalMs: 10 }, abort.signal), seen);
-  const text = (): string => seen.join('');
-  await waitFor(() => text() === 'old-2\n', { what: 'the backlog' });
+  const f = follow(t, (signal) => followLogFile(path, { backlog: 6, intervalMs: 10 }, signal));
+  await waitFor(() => f.text() === 'old-2\n', { what: 'the backlog' });
   appendFileSync(path, 'more\n');
-  await waitFor(() => text().endsWith('more\n'), { what: 'appended bytes' });
+  await waitFor(() => f.text().endsWith('more\n'), { what: 'appended bytes' });
   // logrotate's move: the last bytes of the old file are still delivered, then the new file from its start.
   appendFileSync(path, 'last-of-old\n');
   renameSync(path, `${path}.1`);
   writeFileSync(path, 'first-of-new\n');
-  await waitFor(() => text().endsWith('first-of-new\n'), { what: 'the new file' });
-  assert.equal(text(), 'old-2\nmore\nlast-of-old\nfirst-of-new\n');
+  await waitFor(() => f.text().endsWith('first-of-new\n'), { what: 'the new file' });
+  assert.equal(f.text(), 'old-2\nmore\nlast-of-old\nfirst-of-new\n');
   // copytruncate: the file shrinks under the reader.
   truncateSync(path, 0);
-  await waitFor(() => seen.includes('<truncated>'), { what: 'the truncation' });
+  await waitFor(() => f.text().endsWith('<truncated>'), { what: 'the truncation' });
   appendFileSync(path, 'after\n');
-  await waitFor(() => text().endsWith('after\n'), { what: 'bytes after the truncation' });
-  abort.abort();
-  await done;
+  await waitFor(() => f.text().endsWith('after\n'), { what: 'bytes after the truncation' });
+  assert.equal(f.text(), 'old-2\nmore\nlast-of-old\nfirst-of-new\n<truncated>after\n');
+  await f.stop();
+});
+
+test('bytes written just before a rotation are followed, rotation after rotation', async (t) => {
+  // The follow may have stat'ed the old file just before the last write and see the move just
+  // after it; the write must still be read from the old file before the new one is opened.
+  const path = join(h.dir, 'rotations.log');
+  writeFileSync(path, 'start\n');
+  const f = follow(t, (signal) => followLogFile(path, { backlog: 6, intervalMs: 1 }, signal));
+  await waitFor(() => f.text() === 'start\n', { what: 'the backlog' });
+  let expected = 'start\n';
+  for (let i = 1; i <= 50; i++) {
+    appendFileSync(path, `last-of-${i}\n`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, `first-of-${i + 1}\n`);
+    expected += `last-of-${i}\nfirst-of-${i + 1}\n`;
+    await waitFor(() => f.text().endsWith(`first-of-${i + 1}\n`), { intervalMs: 1, what: `rotation ${i}` });
+  }
+  assert.equal(f.text(), expected);
+  await f.stop();
 });
 
 /** How many of this process's fds point at `path` or its rotated copies. */
@@ -109,47 +162,35 @@ function openFds(path: string): number {
   }).length;
 }
 
-test('a child log is followed through the API across its own rotation, and cancelling ends the follow cleanly', async () => {
+test('a child log is followed through the API across its own rotation, and cancelling ends the follow cleanly', async (t) => {
   const writer = h.engines.script('writer.sh', 'i=1; while [ $i -le 60 ]; do printf "line %04d of the rotating log....\\n" $i; i=$((i+1)); sleep 0.01; done; exec sleep 1000');
   const channel = { logfile: { kind: 'file' as const, path: join(h.dir, 'writer.log') }, maxbytes: 1024, backups: 3, captureMaxbytes: 0, eventsEnabled: false, syslog: false };
   const agent = await h.agent(h.config([single(program('writer', writer, { startsecs: 0, autostart: false, stdout: channel }))]));
   const c = agent.client();
-  const abort = new AbortController();
-  const seen: string[] = [];
-  const done = collect(c.followLog({ process: { group: 'writer', name: 'writer' }, channel: 'stdout', backlog: 1 << 20 }, abort.signal), seen);
+  const f = follow(t, (signal) => c.followLog({ process: { group: 'writer', name: 'writer' }, channel: 'stdout', backlog: 1 << 20 }, signal));
   // The agent writes the log through one fd; the follow opens a second one.
   await waitFor(() => openFds(join(h.dir, 'writer.log')) === 2, { what: 'the follow to open the log' });
   await c.start({ process: { group: 'writer', name: 'writer' } }, true);
   const expected = Array.from({ length: 60 }, (_, i) => `line ${String(i + 1).padStart(4, '0')} of the rotating log....\n`).join('');
-  await waitFor(() => seen.join('') === expected, { timeoutMs: 10_000, what: `60 lines in order; got ${seen.join('').length} bytes` });
+  await waitFor(() => f.text() === expected, { timeoutMs: 10_000, what: '60 lines in order' });
   assert.ok(readdirSync(h.dir).includes('writer.log.1'), 'the log rotated meanwhile');
-  abort.abort();
-  await done; // ends without throwing
+  await f.stop(); // ends without throwing
   await waitFor(() => openFds(join(h.dir, 'writer.log')) === 1, { what: 'the agent to close the followed file' });
 });
 
-test('a 10 MB single log line is read and followed intact', async () => {
+test('a 10 MB single log line is read and followed intact', async (t) => {
   const size = 10 * 1024 * 1024;
   const big = h.engines.script('big-line.sh', `head -c ${size} /dev/zero | tr '\\0' 'x'; echo; exec sleep 1000`);
   const agent = await h.agent(h.config([single(program('big', big, { startsecs: 0, autostart: false }))]));
   const c = agent.client();
-  const abort = new AbortController();
-  const parts: Buffer[] = [];
-  let received = 0;
-  const following = (async () => {
-    for await (const chunk of c.followLog({ process: { group: 'big', name: 'big' }, channel: 'stdout', backlog: 2 * size }, abort.signal)) {
-      parts.push(chunk.data);
-      received += chunk.data.length;
-    }
-  })();
+  const f = follow(t, (signal) => c.followLog({ process: { group: 'big', name: 'big' }, channel: 'stdout', backlog: 2 * size }, signal));
   await c.start({ process: { group: 'big', name: 'big' } }, true);
-  await waitFor(() => received >= size + 1, { timeoutMs: 20_000, what: `the whole line to be followed (${received} bytes so far)` });
-  abort.abort();
-  await following;
+  await waitFor(() => f.bytes >= size + 1, { timeoutMs: 20_000, what: 'the whole line to be followed' });
+  await f.stop();
   const line = Buffer.alloc(size + 1, 'x');
   line[size] = 0x0a;
-  assert.ok(Buffer.concat(parts).equals(line), 'followed bytes differ');
-  assert.ok(parts.length > 1, 'sent as several messages');
+  assert.ok(Buffer.concat(f.chunks.map((chunk) => chunk.data)).equals(line), 'followed bytes differ');
+  assert.ok(f.chunks.length > 1, 'sent as several messages');
   const read = await c.readLog({ process: { group: 'big', name: 'big' }, channel: 'stdout', offset: 0, length: 0, tail: false });
   assert.ok(read.data.equals(line), 'read bytes differ');
   const tail = await c.readLog({ process: { group: 'big', name: 'big' }, channel: 'stdout', offset: 0, length: 1600, tail: true });

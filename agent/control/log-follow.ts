@@ -13,8 +13,10 @@
  * The cost is two stat calls per interval per follower, nothing when nobody follows, and up to
  * one interval (100 ms, supervisord's delay) of latency.
  *
- * Unlike supervisord, bytes written to the old file between the last poll and a rotation are
- * not lost: the old file is read to its end before the new one is opened.
+ * Unlike supervisord, bytes written to the old file before a rotation are not lost, even when
+ * they land between the last poll and the move: once the path is seen to name a new file, the
+ * old one is stat'ed again and read to that end before the new one is opened. (Only a writer that
+ * keeps writing to the moved file after that can still outrun the follower, as with `tail -F`.)
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,7 +69,12 @@ export async function* followLogFile(path: string, options: FollowOptions, signa
         }
       }
       // At the end of the open file: has the path moved on to a new file (rotation, clear)?
-      if (await reopenIfReplaced(path, cursor)) continue;
+      if (await replaced(path, cursor)) {
+        // The size above may predate the move, so a write made just before it may not show in it;
+        // a stat taken after the move was seen does show it. Read the old file to that end first.
+        if ((await cursor.file.stat()).size > cursor.position) continue;
+        if (await reopen(path, cursor)) continue;
+      }
       try {
         await sleep(intervalMs, undefined, { signal });
       } catch {
@@ -102,24 +109,33 @@ async function openCursor(path: string, backlog: number): Promise<Cursor> {
   }
 }
 
-/** If `path` is now another file than the one open, switches to it (from its start) and says so. */
-async function reopenIfReplaced(path: string, cursor: Cursor): Promise<boolean> {
-  let ino: number;
+/** Whether `path` now names another file than the one open (false while nothing is there). */
+async function replaced(path: string, cursor: Cursor): Promise<boolean> {
   try {
-    ino = (await stat(path)).ino;
+    return (await stat(path)).ino !== cursor.ino;
   } catch {
     return false; // unlinked and not recreated yet: keep the old file open
   }
-  if (ino === cursor.ino) return false;
+}
+
+/** Switches the cursor to the file now at `path`, from its start; false (and no change) if it cannot be opened. */
+async function reopen(path: string, cursor: Cursor): Promise<boolean> {
   let next: FileHandle;
+  let ino: number;
   try {
     next = await open(path, 'r');
   } catch {
     return false;
   }
+  try {
+    ino = (await next.stat()).ino;
+  } catch {
+    await next.close();
+    return false;
+  }
   const old = cursor.file;
   cursor.file = next;
-  cursor.ino = (await next.stat()).ino;
+  cursor.ino = ino;
   cursor.position = 0;
   await old.close();
   return true;
