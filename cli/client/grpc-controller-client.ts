@@ -29,10 +29,14 @@ import type {
   RereadResult,
 } from './controller-client.js';
 import { fromProtoHistoryEntry, fromProtoHost, fromProtoHostError, fromProtoLogLine, toProtoAction, toProtoScope } from './fleet-convert.js';
-import { grpcMethods } from './grpc-transport.js';
-import { fromProtoGroupUpdate, fromProtoProcessInfo, fromProtoResult } from './proto-convert.js';
+import { decodeProcessListing } from './fleet-client-listing.js';
+import { grpcMethods, type GrpcMethod } from './grpc-transport.js';
+import { fromProtoGroupUpdate, fromProtoResult } from './proto-convert.js';
 
 const rpc = grpcMethods(Service);
+
+/** ListProcesses with its answer read straight into a ProcessListing (fleet-client-listing.ts). */
+const listProcessesMethod: GrpcMethod<Parameters<typeof rpc.listProcesses.encode>[0], ProcessListing> = { ...rpc.listProcesses, decode: decodeProcessListing };
 
 export function connectController(connection: ControllerConnection): ControllerClient {
   return new GrpcControllerClient(connection);
@@ -45,12 +49,7 @@ class GrpcControllerClient extends ControllerRpc implements ControllerClient {
   }
 
   async listProcesses(scope: HostScope, addresses: readonly string[], signal?: AbortSignal): Promise<ProcessListing> {
-    const res = await this.unary(rpc.listProcesses, { scope: toProtoScope(scope), addresses: [...addresses] }, signal);
-    return {
-      processes: res.processes.filter((p) => p.info !== undefined).map((p) => ({ host: p.host, info: fromProtoProcessInfo(p.info!) })),
-      hosts: res.hosts.map(fromProtoHost),
-      errors: res.errors.map(fromProtoHostError),
-    };
+    return this.unary(listProcessesMethod, { scope: toProtoScope(scope), addresses: [...addresses] }, signal);
   }
 
   async *control(request: ControlRequest, signal?: AbortSignal): AsyncIterable<ControlOutcome> {
