@@ -1,15 +1,16 @@
 /**
  * The bound on stored events: older than `maxAgeMs` (by the event's own time) or beyond the
  * newest `maxEvents` rows, the oldest go. Deleting is done in steps of `stepRows` rows, each its
- * own short transaction, with a turn of the event loop between steps, so a large backlog never
- * holds up appends or queries for long. Operator actions are kept: they are the audit trail, with
+ * own short transaction on the store's writer thread, so a large backlog never holds up appends
+ * or queries for long. Operator actions are kept: they are the audit trail, with
  * a retention of their own to come (issue 5).
  *
  * A pruned event is still acked: its seq stays at or below the host's lastSeq, so a resend of it
  * is recognised and not stored again.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { PruneStep } from './sqlite-writer-protocol.js';
 
 export interface RetentionOptions {
   /** Events older than this many ms are deleted; null keeps them whatever their age. */
@@ -32,22 +33,18 @@ export const DEFAULT_RETENTION: RetentionOptions = {
 export class SqliteRetention {
   /** Rows in `events`, kept up to date by the store (counted once at open). */
   count: number;
-  private readonly deleteOlder: Statement<[number, number]>;
-  private readonly deleteOldest: Statement<[number]>;
   private running: Promise<number> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
     db: Database,
+    /** Deletes one step's rows (on the store's writer thread); resolves with how many. */
+    private readonly deleteStep: (step: PruneStep) => Promise<number>,
     private readonly options: RetentionOptions,
     private readonly now: () => number,
   ) {
     this.count = db.prepare('SELECT count(*) FROM events').pluck().get() as number;
-    this.deleteOlder = db.prepare(
-      'DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_time WHERE time < ? ORDER BY time, seq LIMIT ?)',
-    );
-    this.deleteOldest = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_time ORDER BY time, seq LIMIT ?)');
   }
 
   /** Starts looking every intervalMs; `onError` hears about a failed step (the next look retries). */
@@ -82,7 +79,7 @@ export class SqliteRetention {
   private async steps(): Promise<number> {
     let deleted = 0;
     while (!this.stopped) {
-      const n = this.step();
+      const n = await this.step();
       deleted += n;
       if (n === 0) return deleted;
       await nextTurn();
@@ -91,13 +88,10 @@ export class SqliteRetention {
   }
 
   /** One step: at most stepRows rows, the too old first, then the too many. */
-  private step(): number {
+  private async step(): Promise<number> {
     const { maxAgeMs, maxEvents, stepRows } = this.options;
-    let n = 0;
-    if (maxAgeMs !== null) n = this.deleteOlder.run(this.now() - maxAgeMs, stepRows).changes;
-    if (n === 0 && maxEvents !== null && this.count > maxEvents) {
-      n = this.deleteOldest.run(Math.min(stepRows, this.count - maxEvents)).changes;
-    }
+    const oldest = maxEvents !== null && this.count > maxEvents ? this.count - maxEvents : 0;
+    const n = await this.deleteStep({ olderThan: maxAgeMs === null ? null : this.now() - maxAgeMs, oldest, stepRows });
     this.count -= n;
     return n;
   }

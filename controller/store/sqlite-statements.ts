@@ -3,7 +3,6 @@
  * for hosts, events and processes (history queries are built in sqlite-history.ts).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { AgentEvent } from '../../common/fleet-event.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 
 /** A host as the store keeps it in memory. */
@@ -30,47 +29,23 @@ interface HostRecordRow {
   last_seq: number;
 }
 
-type EventColumns = [
-  hostId: number,
-  seq: number,
-  time: number,
-  kind: string,
-  grp: string | null,
-  name: string | null,
-  fromState: string | null,
-  toState: string | null,
-  pid: number | null,
-  exitStatus: number | null,
-  signal: string | null,
-  expected: number | null,
-  gapFrom: number | null,
-  gapTo: number | null,
-];
-
-function eventColumns(hostId: number, e: AgentEvent): EventColumns {
-  switch (e.kind) {
-    case 'transition':
-      return [hostId, e.seq, e.time, e.kind, e.group, e.name, e.from, e.to, e.pid, null, null, null, null, null];
-    case 'exit':
-      return [hostId, e.seq, e.time, e.kind, e.group, e.name, null, null, e.pid, e.exitStatus, e.signal, e.expected ? 1 : 0, null, null];
-    case 'gap':
-      return [hostId, e.seq, e.time, e.kind, null, null, null, null, null, null, null, null, e.fromSeq, e.toSeq];
-  }
-}
-
 export class SqliteStatements {
-  private readonly insertEventRow: Statement<EventColumns>;
+  /** Column values in INSERT order: host_id, seq, time, kind, grp, name, from_state, to_state, pid, exit_status, signal, expected, gap_from, gap_to. */
+  private readonly insertEventRow: Statement<unknown[]>;
   readonly setLastSeq: Statement<[seq: number, hostId: number]>;
   readonly setLastSeen: Statement<[time: number, hostId: number]>;
   /** Upserts a host on hello; returns its id. */
   readonly connectHost: Statement<[name: string, labels: string, agentVersion: string, peer: string, connectedAt: number, lastSeen: number], number>;
-  /** Adds a host known only by name; returns its id. */
+  /** Adds a host known only by name (or finds it, if a connect added it first); returns its id. */
   readonly insertHost: Statement<[name: string], number>;
   readonly putProcess: Statement<[hostId: number, group: string, name: string, info: string]>;
   readonly deleteProcess: Statement<[hostId: number, group: string, name: string]>;
   readonly deleteHostProcesses: Statement<[hostId: number]>;
   readonly insertAction: Statement<[time: number, who: string, tokenId: string, origin: string, action: string, addresses: string, hosts: string, result: string], number>;
   readonly insertActionHost: Statement<[hostId: number, actionId: number]>;
+  /** Retention (sqlite-retention.ts): at most `limit` events older than `time`, oldest first; the oldest `limit` events. */
+  readonly deleteOlder: Statement<[time: number, limit: number]>;
+  readonly deleteOldest: Statement<[limit: number]>;
 
   constructor(private readonly db: Database) {
     this.insertEventRow = db.prepare(
@@ -87,7 +62,7 @@ export class SqliteStatements {
          RETURNING id`,
       )
       .pluck();
-    this.insertHost = db.prepare<[string], number>('INSERT INTO hosts (name) VALUES (?) RETURNING id').pluck();
+    this.insertHost = db.prepare<[string], number>('INSERT INTO hosts (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id').pluck();
     this.putProcess = db.prepare('INSERT OR REPLACE INTO processes (host_id, grp, name, info) VALUES (?, ?, ?, ?)');
     this.deleteProcess = db.prepare('DELETE FROM processes WHERE host_id = ? AND grp = ? AND name = ?');
     this.deleteHostProcesses = db.prepare('DELETE FROM processes WHERE host_id = ?');
@@ -97,11 +72,13 @@ export class SqliteStatements {
       )
       .pluck();
     this.insertActionHost = db.prepare('INSERT OR IGNORE INTO action_hosts (host_id, action_id) VALUES (?, ?)');
+    this.deleteOlder = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_time WHERE time < ? ORDER BY time, seq LIMIT ?)');
+    this.deleteOldest = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_time ORDER BY time, seq LIMIT ?)');
   }
 
-  /** Inserts one event; false when (host, seq) is already stored. */
-  insertEvent(hostId: number, event: AgentEvent): boolean {
-    return this.insertEventRow.run(...eventColumns(hostId, event)).changes === 1;
+  /** Inserts one event row (sqlite-writer-protocol.ts' unpackRow); false when (host, seq) is already stored. */
+  insertEventColumns(columns: unknown[]): boolean {
+    return this.insertEventRow.run(columns).changes === 1;
   }
 
   loadHosts(): HostRow[] {

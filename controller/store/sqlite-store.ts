@@ -1,23 +1,24 @@
 /**
- * The embedded FleetStore: one SQLite file (better-sqlite3) in WAL mode with
- * `synchronous=NORMAL`: a commit survives a crash of the controller process (SIGKILL included);
- * a power loss may take back the last commits, as WAL with NORMAL does.
+ * The embedded FleetStore: one SQLite file (better-sqlite3) in WAL mode (sqlite-connection.ts).
  *
- * One connection does everything, synchronously, on the caller's thread. Appends from all hosts
- * wait in one BatchQueue and are committed together (one transaction per window), and only
- * then acked. Hosts and processes live in memory too (loaded at open): reads of the current
- * view cost no query, and the view is written behind, each changed process once per write.
+ * Two connections. The writer thread's (sqlite-writer.ts) does the bulk writes: agent events,
+ * the process view, host rows and pruning, so the controller's event loop never waits for them.
+ * The main thread's reads history and does the rare operator writes (actions, tokens,
+ * certificates), synchronously. Appends from all hosts wait in one BatchQueue and are committed
+ * together (one transaction per window), and only then acked. Hosts and processes live in
+ * memory too (loaded at open): reads of the current view cost no query, and the view is written
+ * behind, each changed process once per write.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FleetError } from '../../common/errors.js';
 import type { AgentEvent, HistoryEvent } from '../../common/fleet-event.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 import { BatchQueue } from './batch-queue.js';
 import { resolveSelection } from './history-selection.js';
 import { SqliteCertificates } from './sqlite-certificates.js';
+import { configureConnection, openDatabase } from './sqlite-connection.js';
 import { closedError, storeError } from './sqlite-errors.js';
 import { registerFnmatch, SqliteHistory, type HistoryContext } from './sqlite-history.js';
 import { migrate } from './sqlite-migrations.js';
@@ -25,6 +26,8 @@ import { DEFAULT_RETENTION, SqliteRetention, type RetentionOptions } from './sql
 import { SqliteStatements, type HostRow } from './sqlite-statements.js';
 import { SqliteTokens } from './sqlite-tokens.js';
 import type { AppendResult, CertificateStore, FleetStore, HistoryQuery, HostConnect, HostProcess, NewAction, StoredHost, TokenStore } from './store.js';
+import { SqliteWriter } from './sqlite-writer.js';
+import { packEvents, type ViewChunk } from './sqlite-writer-protocol.js';
 import { ViewBuffer, type HostViewChange } from './view-buffer.js';
 
 export interface SqliteStoreOptions {
@@ -61,6 +64,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Flee
 
 class SqliteStore implements FleetStore {
   private readonly hosts = new Map<string, HostRow>();
+  /** Hosts whose row the writer is adding. */
+  private readonly adding = new Map<string, Promise<HostRow>>();
   private readonly names = new Map<number, string>();
   private sortedNames: string[] | null = null;
   private readonly view = new ViewBuffer();
@@ -77,7 +82,7 @@ class SqliteStore implements FleetStore {
   readonly certificates: CertificateStore;
   readonly tokens: TokenStore;
 
-  static open(options: SqliteStoreOptions): SqliteStore {
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
     const path = resolve(options.path);
     try {
       makeDirs(dirname(path));
@@ -86,22 +91,15 @@ class SqliteStore implements FleetStore {
     }
     let db: Database.Database;
     try {
-      db = new Database(path, { timeout: 250 });
+      db = openDatabase(path, 250);
     } catch (err) {
       throw storeError(path, 'opening it', err);
     }
     try {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') throw new Error(`SQLite kept journal_mode=${String(mode)} instead of wal`);
-      db.pragma('synchronous = NORMAL');
-      // Each batch touches one page of the per-host index per host: keep them all cached, and let
-      // the WAL grow to ~40 MB between checkpoints (at the default 4 MB, a batch over a thousand
-      // hosts checkpoints nearly every time).
-      db.pragma('cache_size = -65536');
-      db.pragma('wal_autocheckpoint = 10000');
+      configureConnection(db, { cacheMiB: 16, checkpointPages: 0 });
       registerFnmatch(db);
       migrate(db, path);
-      return new SqliteStore(db, path, options);
+      return new SqliteStore(db, await SqliteWriter.start(path), path, options);
     } catch (err) {
       db.close();
       throw storeError(path, 'opening it', err);
@@ -110,6 +108,7 @@ class SqliteStore implements FleetStore {
 
   private constructor(
     private readonly db: Database.Database,
+    private readonly writer: SqliteWriter,
     readonly path: string,
     options: SqliteStoreOptions,
   ) {
@@ -124,7 +123,7 @@ class SqliteStore implements FleetStore {
       windowMs: options.batchWindowMs ?? 25,
       maxRows: options.batchMaxRows ?? 5000,
     });
-    this.retention = new SqliteRetention(db, { ...DEFAULT_RETENTION, ...options.retention }, options.now ?? Date.now);
+    this.retention = new SqliteRetention(db, (step) => this.writer.request('prune', { step }), { ...DEFAULT_RETENTION, ...options.retention }, options.now ?? Date.now);
     this.retention.start((err) => this.onError(storeError(path, 'pruning old events', err)));
     this.historyReader = new SqliteHistory(db, this.historyContext());
   }
@@ -136,7 +135,7 @@ class SqliteStore implements FleetStore {
     const labels = JSON.stringify(connect.labels);
     let id: number;
     try {
-      id = this.sql.connectHost.get(connect.name, labels, connect.agentVersion, connect.peer, connect.time, connect.time)!;
+      id = await this.writer.request('connect', { name: connect.name, labels, agentVersion: connect.agentVersion, peer: connect.peer, time: connect.time });
     } catch (err) {
       throw storeError(this.path, `recording the connection of host ${connect.name}`, err);
     }
@@ -171,49 +170,54 @@ class SqliteStore implements FleetStore {
   async appendEvents(host: string, events: readonly AgentEvent[]): Promise<AppendResult> {
     this.checkOpen();
     checkEvents(host, events);
-    const row = this.ensureHost(host);
+    const row = this.hosts.get(host) ?? (await this.ensureHost(host));
     // The ack says every seq up to lastSeq is stored: a resend of those (even of one pruned since) is not stored again.
     const fresh = events.filter((e) => e.seq > row.lastSeq);
     if (fresh.length === 0) return { lastSeq: row.lastSeq, stored: [] };
     return this.queue.push({ row, events: fresh }, fresh.length);
   }
 
-  /** One transaction for every waiting append; the in-memory lastSeqs move only after the commit. */
-  private commitAppends(items: PendingAppend[]): AppendResult[] {
-    const stored: AgentEvent[][] = [];
+  /** One transaction (on the writer thread) for every waiting append; the in-memory lastSeqs move only after the commit. */
+  private async commitAppends(items: PendingAppend[]): Promise<AppendResult[]> {
     const highest = new Map<HostRow, number>();
+    for (const { row, events } of items) for (const event of events) if (event.seq > (highest.get(row) ?? row.lastSeq)) highest.set(row, event.seq);
+    const lastSeqs: number[] = [];
+    for (const [row, seq] of highest) lastSeqs.push(row.id, seq);
+    const packed = packEvents(
+      items.map(({ row, events }) => ({ hostId: row.id, events })),
+      lastSeqs,
+    );
+    let flags: Uint8Array;
     try {
-      this.db.transaction(() => {
-        for (const { row, events } of items) {
-          const mine: AgentEvent[] = [];
-          for (const event of events) {
-            if (this.sql.insertEvent(row.id, event)) mine.push(event);
-            if (event.seq > (highest.get(row) ?? row.lastSeq)) highest.set(row, event.seq);
-          }
-          stored.push(mine);
-        }
-        for (const [row, seq] of highest) this.sql.setLastSeq.run(seq, row.id);
-      })();
+      flags = await this.writer.request('append', { events: packed }, [packed.numbers.buffer as ArrayBuffer]);
     } catch (err) {
       throw storeError(this.path, 'storing events', err);
     }
-    for (const [row, seq] of highest) row.lastSeq = seq;
-    this.retention.count += stored.reduce((n, s) => n + s.length, 0);
-    return items.map(({ row }, i) => ({ lastSeq: row.lastSeq, stored: stored[i]! }));
+    for (const [row, seq] of highest) row.lastSeq = Math.max(row.lastSeq, seq);
+    let at = 0;
+    let count = 0;
+    const results = items.map(({ row, events }) => {
+      const stored = events.filter((_, i) => flags[at + i] === 1);
+      at += events.length;
+      count += stored.length;
+      return { lastSeq: row.lastSeq, stored };
+    });
+    this.retention.count += count;
+    return results;
   }
 
   // --- current view
 
   async replaceProcesses(host: string, processes: readonly ProcessInfo[]): Promise<void> {
     this.checkOpen();
-    this.ensureHost(host);
+    if (!this.hosts.has(host)) await this.ensureHost(host);
     this.view.replace(host, processes);
     this.scheduleViewWrite();
   }
 
   async upsertProcesses(host: string, processes: readonly ProcessInfo[]): Promise<void> {
     this.checkOpen();
-    this.ensureHost(host);
+    if (!this.hosts.has(host)) await this.ensureHost(host);
     this.view.upsert(host, processes);
     this.scheduleViewWrite();
   }
@@ -250,9 +254,9 @@ class SqliteStore implements FleetStore {
   }
 
   /**
-   * A thousand hosts' processes all changed is 20,000 rows: written in transactions of about
-   * VIEW_CHUNK_ROWS rows with a turn of the event loop between them, so appends and queries
-   * are not held up for the whole write. A change made meanwhile is marked for the next write.
+   * A thousand hosts' processes all changed is 20,000 rows: written by the writer thread in
+   * transactions of about VIEW_CHUNK_ROWS rows, so appends and the main thread's writes are not
+   * held up for the whole write. A change made meanwhile is marked for the next write.
    */
   private async writeViewInChunks(): Promise<void> {
     if (this.viewTimer) clearTimeout(this.viewTimer);
@@ -266,12 +270,11 @@ class SqliteStore implements FleetStore {
     try {
       do {
         chunkStart = done;
-        this.db.transaction(() => {
-          let rows = 0;
-          while (done < changes.length && rows < VIEW_CHUNK_ROWS) rows += this.writeViewChange(changes[done++]!);
-          if (done === changes.length) for (const row of seen) this.sql.setLastSeen.run(row.lastSeen, row.id);
-        })();
-        if (done < changes.length) await nextTurn();
+        const chunk: ViewChunk = { replaced: [], puts: [], removed: [], seen: [] };
+        let rows = 0;
+        while (done < changes.length && rows < VIEW_CHUNK_ROWS) rows += this.addViewChange(chunk, changes[done++]!);
+        if (done === changes.length) for (const row of seen) chunk.seen.push(row.id, row.lastSeen);
+        await this.writer.request('view', { chunk });
       } while (done < changes.length);
     } catch (err) {
       // The chunk that failed was rolled back: it and the ones after it are written next time.
@@ -281,16 +284,16 @@ class SqliteStore implements FleetStore {
     }
   }
 
-  /** Writes one host's change; returns the rows it wrote. */
-  private writeViewChange(change: HostViewChange): number {
+  /** Adds one host's change to `chunk`; returns the rows it writes. */
+  private addViewChange(chunk: ViewChunk, change: HostViewChange): number {
     const id = this.hosts.get(change.host)!.id;
     if (change.kind === 'replace') {
-      this.sql.deleteHostProcesses.run(id);
-      for (const info of change.processes) this.sql.putProcess.run(id, info.group, info.name, JSON.stringify(info));
+      chunk.replaced.push(id);
+      for (const info of change.processes) chunk.puts.push(id, info.group, info.name, JSON.stringify(info));
       return change.processes.length + 1;
     }
-    for (const info of change.put) this.sql.putProcess.run(id, info.group, info.name, JSON.stringify(info));
-    for (const { group, name } of change.removed) this.sql.deleteProcess.run(id, group, name);
+    for (const info of change.put) chunk.puts.push(id, info.group, info.name, JSON.stringify(info));
+    for (const { group, name } of change.removed) chunk.removed.push(id, group, name);
     return change.put.length + change.removed.length;
   }
 
@@ -347,6 +350,7 @@ class SqliteStore implements FleetStore {
 
   async flush(): Promise<void> {
     this.checkOpen();
+    await this.hostsAdded();
     await this.queue.flush();
     await this.viewWrite?.catch(() => undefined);
     await this.writeView();
@@ -364,6 +368,7 @@ class SqliteStore implements FleetStore {
   private async shutdown(): Promise<void> {
     this.retention.stop();
     await this.retention.idle();
+    await this.hostsAdded();
     await this.queue.flush();
     let failure: unknown = null;
     try {
@@ -372,6 +377,7 @@ class SqliteStore implements FleetStore {
     } catch (err) {
       failure = err;
     }
+    await this.writer.close();
     try {
       this.db.close();
     } catch (err) {
@@ -386,16 +392,33 @@ class SqliteStore implements FleetStore {
 
   // --- host rows
 
-  private ensureHost(name: string): HostRow {
+  /**
+   * Resolves once the host rows being added are there, and with them the appends and view
+   * changes that waited for them: those callers awaited the same promises first, and a promise's
+   * reactions run in the order they were registered, so their work is queued by then.
+   */
+  private async hostsAdded(): Promise<void> {
+    await Promise.allSettled([...this.adding.values()]);
+  }
+
+  /** The host's row, added (by the writer, once however many ask at the same time) when new. */
+  private ensureHost(name: string): Promise<HostRow> {
     const known = this.hosts.get(name);
-    if (known) return known;
-    let id: number;
-    try {
-      id = this.sql.insertHost.get(name)!;
-    } catch (err) {
-      throw storeError(this.path, `adding host ${name}`, err);
+    if (known) return Promise.resolve(known);
+    let adding = this.adding.get(name);
+    if (!adding) {
+      adding = this.writer
+        .request('add-host', { name })
+        .then(
+          (id) => this.hosts.get(name) ?? this.addHost({ id, name, labels: {}, agentVersion: '', peer: '', connectedAt: 0, lastSeen: 0, lastSeq: 0 }),
+          (err: unknown) => {
+            throw storeError(this.path, `adding host ${name}`, err);
+          },
+        )
+        .finally(() => this.adding.delete(name));
+      this.adding.set(name, adding);
     }
-    return this.addHost({ id, name, labels: {}, agentVersion: '', peer: '', connectedAt: 0, lastSeen: 0, lastSeq: 0 });
+    return adding;
   }
 
   private addHost(row: HostRow): HostRow {

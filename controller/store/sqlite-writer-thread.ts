@@ -1,0 +1,97 @@
+/**
+ * The store's writer thread: its own connection to the database, doing the bulk writes (agent
+ * events, the process view, host rows, pruning) one request at a time, each in one transaction,
+ * so the controller's event loop never waits for SQLite while agents stream. The main thread
+ * migrates the database before starting it, and answers nothing until it has the reply: an
+ * event is acked only after its transaction here committed.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { configureConnection, openDatabase } from './sqlite-connection.js';
+import { SqliteStatements } from './sqlite-statements.js';
+import { unpackRow, type PackedEvents, type ViewChunk, type WriterRequest, type WriterResponse } from './sqlite-writer-protocol.js';
+
+export interface WriterThreadData {
+  path: string;
+}
+
+const { path } = workerData as WriterThreadData;
+const port = parentPort!;
+// A writer may wait its turn behind the main thread's rare writes (actions, tokens): it is not
+// the event loop, so it can afford to wait longer than the main connection. Opening cannot
+// fail here without the main thread hearing why: every request answers with that error.
+let db: Database.Database;
+let sql: SqliteStatements;
+let appendTx: (events: PackedEvents) => Uint8Array;
+let viewTx: (chunk: ViewChunk) => void;
+let openError: unknown = null;
+try {
+  db = openDatabase(path, 5000);
+  configureConnection(db, { cacheMiB: 64, checkpointPages: 10_000 });
+  sql = new SqliteStatements(db);
+  appendTx = db.transaction(appendEvents);
+  viewTx = db.transaction(writeView);
+} catch (err) {
+  openError = err;
+}
+
+function appendEvents(events: PackedEvents): Uint8Array {
+  const rows = events.numbers.length / 14;
+  const stored = new Uint8Array(rows);
+  const columns: unknown[] = new Array(14);
+  for (let row = 0; row < rows; row++) stored[row] = sql.insertEventColumns(unpackRow(events, row, columns)) ? 1 : 0;
+  for (let i = 0; i < events.lastSeqs.length; i += 2) sql.setLastSeq.run(events.lastSeqs[i + 1]!, events.lastSeqs[i]!);
+  return stored;
+}
+
+function writeView(chunk: ViewChunk): void {
+  for (const id of chunk.replaced) sql.deleteHostProcesses.run(id);
+  const { puts, removed, seen } = chunk;
+  for (let i = 0; i < puts.length; i += 4) sql.putProcess.run(puts[i] as number, puts[i + 1] as string, puts[i + 2] as string, puts[i + 3] as string);
+  for (let i = 0; i < removed.length; i += 3) sql.deleteProcess.run(removed[i] as number, removed[i + 1] as string, removed[i + 2] as string);
+  for (let i = 0; i < seen.length; i += 2) sql.setLastSeen.run(seen[i + 1]!, seen[i]!);
+}
+
+function handle(request: WriterRequest): unknown {
+  if (openError !== null) {
+    if (request.op === 'close') return null;
+    throw openError;
+  }
+  switch (request.op) {
+    case 'ready':
+      return null;
+    case 'connect':
+      return sql.connectHost.get(request.name, request.labels, request.agentVersion, request.peer, request.time, request.time);
+    case 'add-host':
+      return sql.insertHost.get(request.name);
+    case 'append':
+      return appendTx(request.events);
+    case 'view':
+      viewTx(request.chunk);
+      return null;
+    case 'prune': {
+      const { olderThan, oldest, stepRows } = request.step;
+      let n = olderThan === null ? 0 : sql.deleteOlder.run(olderThan, stepRows).changes;
+      if (n === 0 && oldest > 0) n = sql.deleteOldest.run(Math.min(stepRows, oldest)).changes;
+      return n;
+    }
+    case 'close':
+      db.close();
+      return null;
+  }
+}
+
+port.on('message', (request: WriterRequest) => {
+  let response: WriterResponse;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    const result = handle(request);
+    if (result instanceof Uint8Array) transfer.push(result.buffer as ArrayBuffer);
+    response = { id: request.id, ok: true, result };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    response = { id: request.id, ok: false, error: { message: err instanceof Error ? err.message : String(err), code: typeof code === 'string' ? code : '' } };
+  }
+  port.postMessage(response, transfer);
+  if (request.op === 'close') port.close();
+});

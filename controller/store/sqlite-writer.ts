@@ -1,0 +1,85 @@
+/**
+ * The main thread's side of the store's writer thread (sqlite-writer-thread.ts): requests go out
+ * in order and are answered in order, each as a promise. A failed request rejects with the
+ * SQLite error (its code kept, for sqlite-errors.ts); a writer that died fails every request
+ * from then on. The worker keeps the process alive only while a request is waiting.
+ */
+import { Worker } from 'node:worker_threads';
+import type { WriterRequest, WriterResponse, WriterResults } from './sqlite-writer-protocol.js';
+import type { WriterThreadData } from './sqlite-writer-thread.js';
+
+type Op = WriterRequest['op'];
+type RequestOf<K extends Op> = Omit<Extract<WriterRequest, { op: K }>, 'id'>;
+
+interface Waiting {
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+export class SqliteWriter {
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly exited: Promise<void>;
+
+  private constructor(private readonly worker: Worker) {
+    worker.unref();
+    worker.on('message', (response: WriterResponse) => this.answer(response));
+    worker.on('error', (err) => this.fail(err));
+    this.exited = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        this.fail(new Error(`the store's writer thread exited (code ${code})`));
+        resolve();
+      });
+    });
+  }
+
+  /** Starts the thread on `path` (already migrated); rejects with the reason it cannot open it. */
+  static async start(path: string): Promise<SqliteWriter> {
+    const data: WriterThreadData = { path };
+    const writer = new SqliteWriter(new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: data }));
+    try {
+      await writer.request('ready', {});
+    } catch (err) {
+      await writer.close().catch(() => undefined);
+      throw err;
+    }
+    return writer;
+  }
+
+  request<K extends Op>(op: K, request: Omit<RequestOf<K>, 'op'>, transfer: ArrayBuffer[] = []): Promise<WriterResults[K]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    if (this.waiting.size === 0) this.worker.ref();
+    return new Promise<WriterResults[K]>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      this.worker.postMessage({ ...request, op, id }, transfer);
+    });
+  }
+
+  /** Closes the thread's connection and ends it, after the requests already sent. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.failure) await this.request('close', {}).catch(() => undefined);
+      await this.worker.terminate();
+      await this.exited;
+    })();
+    return this.closing;
+  }
+
+  private answer(response: WriterResponse): void {
+    const waiting = this.waiting.get(response.id);
+    if (!waiting) return;
+    this.waiting.delete(response.id);
+    if (this.waiting.size === 0) this.worker.unref();
+    if (response.ok) waiting.resolve(response.result);
+    else waiting.reject(Object.assign(new Error(response.error.message), { code: response.error.code }));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const waiting of this.waiting.values()) waiting.reject(this.failure);
+    this.waiting.clear();
+  }
+}
