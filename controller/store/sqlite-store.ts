@@ -91,7 +91,8 @@ class SqliteStore implements FleetStore {
     }
     let db: Database.Database;
     try {
-      db = openDatabase(path, 250);
+      // The operator writes made here may wait for one of the writer's transactions (tens of ms).
+      db = openDatabase(path, 1000);
     } catch (err) {
       throw storeError(path, 'opening it', err);
     }
