@@ -7,7 +7,8 @@ import type { ControllerCore } from '../core/controller-core.js';
 import type { ControllerLog } from '../log.js';
 import type { AgentCertificates } from '../pki/agent-certificates.js';
 import { revokeHost } from '../pki/revoke-host.js';
-import type { FleetServiceDefinition } from '../../proto/gen/fleet/v1/fleet.js';
+import type { FleetServiceDefinition, HostProcess } from '../../proto/gen/fleet/v1/fleet.js';
+import type { ProcessInfo } from '../../common/process-info.js';
 import type { GrpcServiceImplementation } from '../../proto/grpc-js.js';
 import { fromProtoScope, fromProtoControlRequest, toProtoHistoryEntry, toProtoHost, toProtoHostError, toProtoLogLine } from './convert-fleet.js';
 import { fromProtoChannel, toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toSafeNumber } from './convert-process.js';
@@ -19,6 +20,12 @@ export function createFleetService(
   guard: CallGuard,
   pki: { certificates: AgentCertificates; log: ControllerLog } | null = null,
 ): GrpcServiceImplementation<typeof FleetServiceDefinition> {
+  // Each whole host's processes in wire form, kept per list of the view (listings far outnumber
+  // changes; `status -A` over 1,000 hosts would convert 20,000 infos each time). The view
+  // replaces a host's list when the host changes, so a kept form is never out of date: it holds
+  // what converting the same infos now would give (a running process's description has the
+  // uptime at its last transition either way; fleetctl counts it on from start_ms).
+  const wireForms = new WeakMap<readonly ProcessInfo[], HostProcess[]>();
   return {
     listHosts: unary(guard, (request, caller) => ({
       hosts: core.listHosts(caller, { hosts: request.hosts, labels: request.labels ? { ...request.labels.labels } : undefined }).map(toProtoHost),
@@ -26,11 +33,13 @@ export function createFleetService(
 
     listProcesses: unary(guard, (request, caller) => {
       const listing = core.listProcesses(caller, fromProtoScope(request.scope), request.addresses);
-      return {
-        processes: listing.processes.map(({ host, info }) => ({ host, info: toProtoProcessInfo(info) })),
-        hosts: listing.hosts.map(toProtoHost),
-        errors: listing.errors.map(toProtoHostError),
-      };
+      const processes: HostProcess[] = [];
+      for (const part of listing.byHost) {
+        let converted = wireForms.get(part.processes);
+        if (converted === undefined) wireForms.set(part.processes, (converted = part.processes.map((info) => ({ host: part.host, info: toProtoProcessInfo(info) }))));
+        for (const p of converted) processes.push(p);
+      }
+      return { processes, hosts: listing.hosts.map(toProtoHost), errors: listing.errors.map(toProtoHostError) };
     }),
 
     control: serverStream(guard, async function* (request, caller, signal) {
