@@ -58,7 +58,15 @@ stdout_logfile = %(here)s/cat.log
   );
   authConf = writeConfig(tmp.path, '[supervisorctl]\nserverurl = unix://%(here)s/s.sock\nusername = admin\npassword = wrong\n', 'wrong.conf');
   agent = startAgent(['-n', '-c', conf], { cwd: tmp.path });
-  await waitFor(async () => (await ctl(['status'])).code === 0, { timeoutMs: 15_000, intervalMs: 100, what: `agent up; output:\n${agent?.output()}` });
+  let status = '';
+  await waitFor(
+    async () => {
+      const r = await ctl(['status']);
+      status = `exit ${r.code}: ${r.stdout}${r.stderr}`;
+      return r.code === 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: () => `agent up; last status: ${status}; agent output:\n${agent?.output()}` },
+  );
 });
 
 after(async () => {

@@ -17,7 +17,8 @@ import type { EventBus } from './event-bus.js';
 import type { HostRegistry } from './host-registry.js';
 import type { IncomingEvent } from './link-protocol.js';
 import type { ProcessView } from './process-view.js';
-import { infoAfterTransition, type ProcessInfo } from '../../common/process-info.js';
+import type { TransitionEvent } from '../../common/fleet-event.js';
+import { infoAfterTransition, type ProcessInfo, type TransitionDetail } from '../../common/process-info.js';
 import type { ControllerLog } from '../log.js';
 
 type Item = { session: AgentSession; kind: 'events'; events: IncomingEvent[] } | { session: AgentSession; kind: 'snapshot'; processes: ProcessInfo[] };
@@ -152,11 +153,12 @@ export class Ingest {
     const record = this.ctx.registry.get(host);
     let lastSeq = record?.lastSeq ?? 0;
     if (fresh.length > 0) {
-      let stored;
+      let stored: Set<number> | null;
       try {
         const result = await this.ctx.store.appendEvents(host, fresh.map((e) => e.event));
         lastSeq = result.lastSeq;
-        stored = new Set(result.stored.map((e) => e.seq));
+        // Usually every event is new; a set of the stored seqs is needed only when some were not.
+        stored = result.stored.length === fresh.length ? null : new Set(result.stored.map((e) => e.seq));
       } catch (err) {
         // Nothing of this batch counts as stored: the agent resends it after its reconnect.
         queue.submittedSeq = lastSeq;
@@ -169,20 +171,27 @@ export class Ingest {
     if (!session.closed) session.send({ kind: 'ack', seq: lastSeq }).catch(() => {});
   }
 
-  /** The view follows committed transitions; the bus hears of every newly stored event. */
-  private applyToView(host: string, events: IncomingEvent[], stored: Set<number>): void {
-    const changed = new Map<string, ProcessInfo>();
-    const view = this.ctx.view;
+  /**
+   * The view follows committed transitions; then the bus hears of every newly stored event
+   * (`stored` null: all of them). Only the last edge of each process in the batch shapes the
+   * view: the ones before it are history, so their rows are never built.
+   */
+  private applyToView(host: string, events: IncomingEvent[], stored: Set<number> | null): void {
+    const last = new Map<string, { event: TransitionEvent; detail: TransitionDetail }>();
     for (const { event, detail } of events) {
-      if (!stored.has(event.seq)) continue;
-      if (event.kind === 'transition' && detail) {
+      if (event.kind === 'transition' && detail && (stored === null || stored.has(event.seq))) last.set(`${event.group}\0${event.name}`, { event, detail });
+    }
+    if (last.size > 0) {
+      const view = this.ctx.view;
+      const changed: ProcessInfo[] = [];
+      for (const { event, detail } of last.values()) {
         const info = infoAfterTransition(view.get(host, event.group, event.name), event, detail);
         view.set(host, info);
-        changed.set(`${info.group}\0${info.name}`, info);
+        changed.push(info);
       }
-      this.ctx.bus.publish(event);
+      this.ctx.store.upsertProcesses(host, changed).catch((err: unknown) => this.ctx.log.warn(`${host}: cannot save the process view: ${(err as Error).message}`));
     }
-    if (changed.size > 0) this.ctx.store.upsertProcesses(host, [...changed.values()]).catch((err: unknown) => this.ctx.log.warn(`${host}: cannot save the process view: ${(err as Error).message}`));
+    for (const { event } of events) if (stored === null || stored.has(event.seq)) this.ctx.bus.publish(event);
   }
 
   private fail(session: AgentSession, what: string, err: unknown): void {

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface WaitForOptions {
   timeoutMs?: number;
   intervalMs?: number;
-  /** Described in the failure message. */
-  what?: string;
+  /** Described in the failure message; a function is asked only then (for output gathered meanwhile). */
+  what?: string | (() => string);
 }
 
 /**
@@ -26,7 +26,7 @@ export async function waitFor<T>(probe: () => T | Promise<T>, options: WaitForOp
     }
     if (Date.now() >= deadline) {
       const seen = lastError ? `last error: ${String(lastError)}` : `last value: ${JSON.stringify(last)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${seen}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}; ${seen}`);
     }
     await sleep(intervalMs);
   }
