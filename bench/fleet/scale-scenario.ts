@@ -106,9 +106,14 @@ async function statusPhase({ ctl, client, o, total, add, report, step }: Phase):
  * its last result, when the command reached the last host, and until every transition it caused
  * is stored. A rep with failures is reported and left out of the figures.
  */
-async function commandPhase({ sims, client, o, total, add, report, step }: Phase): Promise<void> {
+async function commandPhase({ ctl, sims, client, o, total, add, report, step }: Phase): Promise<void> {
   const signal: number[] = [];
   const restart: number[] = [];
+  // CPU-seconds per restart, whole processes (the controller's writer thread included): unlike
+  // wall times, they hold on a machine busy with something else.
+  const restartCpu: number[] = [];
+  const restartSimCpu: number[] = [];
+  const simCpu = (): number => sims.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const reached: number[] = [];
   const stored: number[] = [];
   let stall = 0;
@@ -128,13 +133,17 @@ async function commandPhase({ sims, client, o, total, add, report, step }: Phase
   }
   for (let rep = 1; rep <= o.restartReps; rep++) {
     const t = wallMs();
+    const [cpu0, simCpu0] = [cpuSeconds(ctl.daemon.pid), simCpu()];
     const out = await client.control('restart');
     const settled = await sims.settle(300_000);
+    const [cpu1, simCpu1] = [cpuSeconds(ctl.daemon.pid), simCpu()];
     const stats = await sims.stats();
     stall = Math.max(stall, stats.maxLoopDelayMs);
     if (failed('restart', rep, out)) continue;
     const lastCommand = Math.max(...stats.hosts.map((h) => h.lastCommandAt));
     restart.push(out.ms);
+    restartCpu.push(cpu1 - cpu0);
+    restartSimCpu.push(simCpu1 - simCpu0);
     reached.push(lastCommand - t);
     stored.push(settled.doneAt - t);
     step(
@@ -154,6 +163,8 @@ async function commandPhase({ sims, client, o, total, add, report, step }: Phase
   );
   add(figure({ key: 'restart_reached_ms', label: '  ... until the command reached the last host, ms', fleet: stat(reached, 'median') }));
   add(figure({ key: 'restart_stored_ms', label: `  ... until its ${(total * 5).toLocaleString('en-US')} events are stored and acked, ms`, fleet: stat(stored, 'median') }));
+  add(figure({ key: 'restart_cpu_s', label: '  ... controller CPU per restart (until stored), s', digits: 2, fleet: stat(restartCpu, 'median') }));
+  add(figure({ key: 'restart_sim_cpu_s', label: "  ... the simulators' CPU per restart (same 2 cores), s", digits: 2, fleet: stat(restartSimCpu, 'median') }));
   add(figure({ key: 'command_sim_stall_ms', label: "  ... the simulators' longest event-loop stall meanwhile, ms", fleet: stat([stall], 'once') }));
 }
 

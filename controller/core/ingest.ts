@@ -34,6 +34,13 @@ export interface IngestContext {
 /** Events queued per host before the stream's reader waits for the store (backpressure). */
 const HIGH_WATER_EVENTS = 20_000;
 
+/**
+ * Events taken in from all hosts and not yet stored (queued or being appended) before every
+ * stream's reader waits: the bound on the decoded backlog a thousand agents can leave in memory
+ * while the store catches up. What waits meanwhile stays in the sockets, as bytes.
+ */
+const FLEET_HIGH_WATER_EVENTS = 50_000;
+
 class HostQueue {
   items: Item[] = [];
   queuedEvents = 0;
@@ -46,20 +53,32 @@ class HostQueue {
 
 export class Ingest {
   private readonly queues = new Map<string, HostQueue>();
+  /** Events of all hosts taken in and not yet through the store (FLEET_HIGH_WATER_EVENTS). */
+  private unstored = 0;
+  private readonly fleetDrained: (() => void)[] = [];
 
   constructor(private readonly ctx: IngestContext) {}
 
   /**
    * Queues a batch from `session`. Resolves at once, or when the host's queue has drained
-   * below its high-water mark: the stream's reader awaits it, so a flooding agent is slowed
-   * down by gRPC flow control instead of filling the controller's memory.
+   * below its high-water mark and the fleet's backlog below its own: the stream's reader awaits
+   * it, so flooding agents are slowed down by gRPC flow control instead of filling the
+   * controller's memory.
    */
   async events(session: AgentSession, events: IncomingEvent[]): Promise<void> {
     const queue = this.queue(session.host);
     queue.items.push({ session, kind: 'events', events });
     queue.queuedEvents += events.length;
+    this.unstored += events.length;
     this.kick(session.host, queue);
     while (queue.queuedEvents > HIGH_WATER_EVENTS && !session.closed) await new Promise<void>((r) => queue.drained.push(r));
+    while (this.unstored > FLEET_HIGH_WATER_EVENTS && !session.closed) await new Promise<void>((r) => this.fleetDrained.push(r));
+  }
+
+  /** `n` events taken in are through: stored, refused or dropped with their session. */
+  private done(n: number): void {
+    this.unstored -= n;
+    if (this.unstored <= FLEET_HIGH_WATER_EVENTS) for (const resolve of this.fleetDrained.splice(0)) resolve();
   }
 
   /** Queues a snapshot: the host's view is replaced after the events queued before it. */
@@ -102,6 +121,7 @@ export class Ingest {
       const first = queue.items[0]!;
       if (first.session.closed) {
         this.take(queue, 1);
+        if (first.kind === 'events') this.done(first.events.length);
         continue;
       }
       if (first.kind === 'snapshot') {
@@ -119,7 +139,11 @@ export class Ingest {
       }
       this.take(queue, n);
       this.release(queue);
-      await this.appendBatch(host, queue, first.session, batch);
+      try {
+        await this.appendBatch(host, queue, first.session, batch);
+      } finally {
+        this.done(batch.length);
+      }
     }
   }
 

@@ -97,7 +97,7 @@ class SqliteStore implements FleetStore {
       throw storeError(path, 'opening it', err);
     }
     try {
-      configureConnection(db, { cacheMiB: 16, checkpointPages: 0 });
+      configureConnection(db, { cacheMiB: 8, checkpointPages: 0 });
       registerFnmatch(db);
       migrate(db, path);
       return new SqliteStore(db, await SqliteWriter.start(path), path, options);

@@ -27,7 +27,7 @@ let viewTx: (chunk: ViewChunk) => void;
 let openError: unknown = null;
 try {
   db = openDatabase(path, 5000);
-  configureConnection(db, { cacheMiB: 64, checkpointPages: 10_000 });
+  configureConnection(db, { cacheMiB: 32, checkpointPages: 10_000 });
   sql = new SqliteStatements(db);
   appendTx = db.transaction(appendEvents);
   viewTx = db.transaction(writeView);
