@@ -47,8 +47,11 @@ export function toProtoChannel(channel: LogChannelName): LogChannel {
 }
 
 /** A uint64/int64 field as a number; BAD_ARGUMENTS beyond 2^53 (no real seq or time gets there). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
 export function toSafeNumber(value: bigint, what: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new FleetError('BAD_ARGUMENTS', `${what} ${value} is out of range`);
+  if (value > MAX_SAFE || value < MIN_SAFE) throw new FleetError('BAD_ARGUMENTS', `${what} ${value} is out of range`);
   return Number(value);
 }
 

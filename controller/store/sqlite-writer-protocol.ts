@@ -110,25 +110,17 @@ export function packEvents(items: readonly { hostId: number; events: readonly Ag
   return { numbers, strings, lastSeqs };
 }
 
-/** The 14 column values of packed row `row` for the events INSERT, in its column order. */
+/** The 14 column values of packed row `row` for the events INSERT, in its column order, into `out`. */
 export function unpackRow(events: PackedEvents, row: number, out: unknown[]): unknown[] {
-  const n = events.numbers;
+  const { numbers, strings } = events;
   const at = row * ROW_WIDTH;
-  const num = (i: number): number | null => (Number.isNaN(n[at + i]!) ? null : n[at + i]!);
-  const str = (i: number): string | null => (Number.isNaN(n[at + i]!) ? null : events.strings[n[at + i]!]!);
-  out[0] = n[at];
-  out[1] = n[at + 1];
-  out[2] = n[at + 2];
-  out[3] = EVENT_KINDS[n[at + 3]!];
-  out[4] = str(4);
-  out[5] = str(5);
-  out[6] = str(6);
-  out[7] = str(7);
-  out[8] = num(8);
-  out[9] = num(9);
-  out[10] = str(10);
-  out[11] = num(11);
-  out[12] = num(12);
-  out[13] = num(13);
+  for (let i = 0; i < ROW_WIDTH; i++) {
+    const v = numbers[at + i]!;
+    out[i] = Number.isNaN(v) ? null : STRING_COLUMNS[i] ? strings[v] : v;
+  }
+  out[3] = EVENT_KINDS[numbers[at + 3]!];
   return out;
 }
+
+/** Which packed columns are indexes into the string table: grp, name, from_state, to_state, signal. */
+const STRING_COLUMNS: readonly boolean[] = Array.from({ length: ROW_WIDTH }, (_, i) => i === 4 || i === 5 || i === 6 || i === 7 || i === 10);

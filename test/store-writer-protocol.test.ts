@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AgentEvent } from '../common/fleet-event.js';
+import { packEvents, ROW_WIDTH, unpackRow } from '../controller/store/sqlite-writer-protocol.js';
+
+test('event rows cross to the writer thread packed and come out as the INSERT columns, NULL where a kind has no value', () => {
+  const events: AgentEvent[] = [
+    { kind: 'transition', host: 'a', seq: 1, time: 1_700_000_000_001, group: 'web', name: 'web_0', from: 'RUNNING', to: 'STOPPING', pid: 42 },
+    { kind: 'exit', host: 'a', seq: 2, time: 1_700_000_000_002, group: 'web', name: 'web_0', pid: 42, exitStatus: null, signal: 'SIGTERM', expected: true },
+    { kind: 'exit', host: 'a', seq: 3, time: 1_700_000_000_003, group: 'web', name: 'web_0', pid: 42, exitStatus: 0, signal: null, expected: false },
+  ];
+  const gap: AgentEvent = { kind: 'gap', host: 'b', seq: 9, time: 5, fromSeq: 4, toSeq: 8 };
+  const packed = packEvents(
+    [
+      { hostId: 7, events },
+      { hostId: 8, events: [gap] },
+    ],
+    [7, 3, 8, 9],
+  );
+  assert.equal(packed.numbers.length, 4 * ROW_WIDTH);
+  assert.deepEqual(packed.strings, ['web', 'web_0', 'RUNNING', 'STOPPING', 'SIGTERM'], 'each distinct string once');
+  assert.deepEqual(packed.lastSeqs, [7, 3, 8, 9]);
+  const rows = [0, 1, 2, 3].map((row) => unpackRow(packed, row, []));
+  assert.deepEqual(rows, [
+    [7, 1, 1_700_000_000_001, 'transition', 'web', 'web_0', 'RUNNING', 'STOPPING', 42, null, null, null, null, null],
+    [7, 2, 1_700_000_000_002, 'exit', 'web', 'web_0', null, null, 42, null, 'SIGTERM', 1, null, null],
+    [7, 3, 1_700_000_000_003, 'exit', 'web', 'web_0', null, null, 42, 0, null, 0, null, null],
+    [8, 9, 5, 'gap', null, null, null, null, null, null, null, null, 4, 8],
+  ]);
+});
