@@ -39,7 +39,7 @@ const HIGH_WATER_EVENTS = 20_000;
  * stream's reader waits: the bound on the decoded backlog a thousand agents can leave in memory
  * while the store catches up. What waits meanwhile stays in the sockets, as bytes.
  */
-const FLEET_HIGH_WATER_EVENTS = 50_000;
+const FLEET_HIGH_WATER_EVENTS = 250_000;
 
 class HostQueue {
   items: Item[] = [];

@@ -5,6 +5,8 @@
  * migrates the database before starting it, and answers nothing until it has the reply: an
  * event is acked only after its transaction here committed.
  */
+import { readlinkSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { configureConnection, openDatabase } from './sqlite-connection.js';
@@ -15,6 +17,21 @@ export interface WriterThreadData {
   path: string;
 }
 
+/**
+ * Under a full CPU the event loop goes first (commands, results, listings, heartbeats), and the
+ * store catches up when it is free: ingest's backlog bound holds the agents back meanwhile. On
+ * Linux the nice value is per thread; elsewhere, or if refused, the thread keeps its priority.
+ */
+function yieldToEventLoop(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not Linux, or not allowed: the writer runs at the controller's priority.
+  }
+}
+
+yieldToEventLoop();
 const { path } = workerData as WriterThreadData;
 const port = parentPort!;
 // A writer may wait its turn behind the main thread's rare writes (actions, tokens): it is not
