@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
 import type { AgentEvent } from '../common/fleet-event.js';
 import { packEvents, ROW_WIDTH, unpackRow } from '../controller/store/sqlite-writer-protocol.js';
+import { openStore, transitions } from './helpers/store-fixtures.js';
+import { makeTempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const temp = makeTempDir('fleetvisor-store-writer-');
+after(() => temp.remove());
 
 test('event rows cross to the writer thread packed and come out as the INSERT columns, NULL where a kind has no value', () => {
   const events: AgentEvent[] = [
@@ -27,4 +34,25 @@ test('event rows cross to the writer thread packed and come out as the INSERT co
     [7, 3, 1_700_000_000_003, 'exit', 'web', 'web_0', null, null, 42, 0, null, 0, null, null],
     [8, 9, 5, 'gap', null, null, null, null, null, null, null, null, 4, 8],
   ]);
+});
+
+/** The nice value of each thread of this process, from /proc. */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+test('the store writes on a thread of its own that runs below normal priority, and ends it on close', { skip: process.platform !== 'linux' }, async () => {
+  const before = threadNices().length;
+  const store = await openStore(temp.fresh());
+  await store.appendEvents('web-1', transitions('web-1', 1, 3));
+  assert.deepEqual(
+    threadNices().filter((nice) => nice === 10),
+    [10],
+    'one thread at nice 10',
+  );
+  await store.close();
+  await waitFor(() => threadNices().length <= before, { what: 'the writer thread to end' });
 });
