@@ -39,6 +39,24 @@ test('status shows host/namespec in the name column, sorted by host then name, i
   assert.equal(statusExitCode(listing()), 3);
 });
 
+test('the name column is padded by code points, as supervisorctl pads it, when names hold characters beyond U+FFFF', () => {
+  const wide = '😀'.repeat(31);
+  const l = listing({
+    processes: [
+      { host: 'h', info: info(wide, wide, 'RUNNING') },
+      { host: 'wéb-😀', info: info('grp', '😀x', 'STOPPED') },
+      { host: 'wéb-😀', info: info('😀x', '😀x', 'STOPPED') },
+    ],
+    hosts: [host('h'), host('wéb-😀')],
+  });
+  // `h/` and 31 emoji are 33 code points (64 UTF-16 units): the column is 36 wide.
+  assert.deepEqual(statusText(l, NOW).lines, [
+    `h/${wide}   RUNNING   pid 100, uptime 0:00:05`,
+    `wéb-😀/grp:😀x${' '.repeat(36 - 12)}STOPPED   Not started`,
+    `wéb-😀/😀x${' '.repeat(36 - 8)}STOPPED   Not started`,
+  ]);
+});
+
 test('a running process on a connected host has its uptime counted to now', () => {
   const start = Math.trunc(NOW / 1000) - 3725;
   const l = listing({ processes: [{ host: 'web-1', info: info('api', 'api', 'RUNNING', { start, now: start + 5 }) }] });

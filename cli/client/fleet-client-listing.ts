@@ -9,7 +9,7 @@
  * test compares them on messages with every field set): one pass over the bytes with the
  * position in a local, a varint of one byte read inline, ASCII strings cut from one Latin-1
  * copy of the message, and the host and group names (the same for runs of processes) made once
- * per run. It takes about half the time of the generated path (bench/RESULTS.md).
+ * per run: about a third less time than the generated path for 20,000 processes.
  *
  * Anything it does not expect (a wire type that does not match the field, a deprecated group,
  * a time or seq beyond 2^49 or negative, a message cut short) hands the whole answer to the

@@ -6,11 +6,12 @@
  * then 3 when something listed is not running (the later rule wins).
  */
 import { formatAddress } from '../../common/address.js';
+import { formatNamespec } from '../../common/namespec.js';
 import type { HostInfo } from '../../common/host.js';
 import { describeProcess, type ProcessInfo } from '../../common/process-info.js';
 import { STOPPED_STATES } from '../../common/process-state.js';
 import type { HostProcess, ProcessListing } from '../client/controller-client.js';
-import { ljust, processJson, widestOf } from '../commands/status.js';
+import { codePointLength, ljust, processJson } from '../commands/status.js';
 import { StatusExit } from '../exit-codes.js';
 import { hostErrorJson, hostErrorLine } from './host-errors.js';
 import { compareCodePoints as compareText } from '../../common/text-order.js';
@@ -25,7 +26,14 @@ export interface StatusText {
 
 /** Processes by host, then group, then name. */
 export function sortProcesses(processes: readonly HostProcess[]): HostProcess[] {
-  return [...processes].sort((a, b) => compareText(a.host, b.host) || compareText(a.info.group, b.info.group) || compareText(a.info.name, b.info.name));
+  return [...processes].sort(byHostGroupName);
+}
+
+/** Equal names are the common case (a host's processes come in runs): `!==` settles them without comparing characters. */
+function byHostGroupName(a: HostProcess, b: HostProcess): number {
+  if (a.host !== b.host) return compareText(a.host, b.host);
+  if (a.info.group !== b.info.group) return compareText(a.info.group, b.info.group);
+  return compareText(a.info.name, b.info.name);
 }
 
 /**
@@ -50,6 +58,28 @@ function countsOn(info: ProcessInfo, host: HostInfo | undefined): boolean {
   return info.statename === 'RUNNING' && (host === undefined || host.liveness === 'connected');
 }
 
+/**
+ * The name column, `host/namespec` (formatAddress), with each name's width in code points
+ * (supervisorctl pads by them). The width is counted on the parts, a host's once per run of its
+ * processes, rather than on the joined name, which would have to be copied into one piece first.
+ */
+function nameColumn(rows: readonly HostProcess[]): { names: string[]; widths: number[] } {
+  const names = new Array<string>(rows.length);
+  const widths = new Array<number>(rows.length);
+  let host: string | null = null;
+  let hostWidth = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows[i]!;
+    if (p.host !== host) {
+      host = p.host;
+      hostWidth = codePointLength(host);
+    }
+    names[i] = formatAddress(host, p.info.group, p.info.name);
+    widths[i] = hostWidth + 1 + codePointLength(formatNamespec(p.info.group, p.info.name));
+  }
+  return { names, widths };
+}
+
 /** `[last known; host disconnected, last seen 3m ago]`: the marker of a process whose host is not connected. */
 export function lastKnownMarker(host: HostInfo, now: number): string {
   return `[last known; host ${host.liveness}, last seen ${formatAgo(host.lastSeen, now)}]`;
@@ -58,14 +88,31 @@ export function lastKnownMarker(host: HostInfo, now: number): string {
 export function statusText(listing: ProcessListing, now: number): StatusText {
   const hosts = new Map(listing.hosts.map((h) => [h.name, h]));
   const rows = sortProcesses(listing.processes);
-  const names = rows.map((p) => formatAddress(p.host, p.info.group, p.info.name));
-  const width = widestOf(names, 30) + 3;
+  const { names, widths } = nameColumn(rows);
+  let width = 30;
+  for (const w of widths) if (w > width) width = w;
+  width += 3;
+  // What follows a name up to the description: its padding and the state column, one string per
+  // padding length and state, made once. Joining fewer pieces per line is what makes the table
+  // cheap to build (a third of the time here for 20,000 lines).
+  const middles = new Map<string, string[]>();
+  // Rows come in runs by host: its record and marker are looked up once per run.
+  let hostName: string | null = null;
+  let host: HostInfo | undefined;
+  let marker = '';
   const lines = rows.map((p, i) => {
-    const host = hosts.get(p.host);
-    const marker = host && host.liveness !== 'connected' ? lastKnownMarker(host, now) : '';
+    if (p.host !== hostName) {
+      hostName = p.host;
+      host = hosts.get(p.host);
+      marker = host && host.liveness !== 'connected' ? lastKnownMarker(host, now) : '';
+    }
     const current = currentDescription(p.info, host, now);
     const description = marker === '' ? current : current === '' ? marker : `${current} ${marker}`;
-    return `${ljust(names[i]!, width)}${ljust(p.info.statename, 10)}${description}`;
+    let byPadding = middles.get(p.info.statename);
+    if (byPadding === undefined) middles.set(p.info.statename, (byPadding = []));
+    const padding = width - widths[i]!;
+    const middle = (byPadding[padding] ??= ' '.repeat(padding) + ljust(p.info.statename, 10));
+    return `${names[i]!}${middle}${description}`;
   });
   const notes = [
     ...listing.errors.map(hostErrorLine),
