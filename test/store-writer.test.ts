@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import type { AgentEvent } from '../common/fleet-event.js';
 import { packEvents, ROW_WIDTH, unpackRow } from '../controller/store/sqlite-writer-protocol.js';
-import { openStore, transitions } from './helpers/store-fixtures.js';
+import Database from 'better-sqlite3';
+import { dbPath, openStore, transitions } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -55,4 +56,29 @@ test('the store writes on a thread of its own that runs below normal priority, a
   );
   await store.close();
   await waitFor(() => threadNices().length <= before, { what: 'the writer thread to end' });
+});
+
+test('an operator write waits for another connection to finish its transaction without stopping the event loop', async () => {
+  const dir = temp.fresh();
+  await using store = await openStore(dir);
+  const other = new Database(dbPath(dir));
+  other.prepare('BEGIN IMMEDIATE').run();
+  let ticks = 0;
+  let waiting = true;
+  const tick = (): void => {
+    ticks++;
+    if (waiting) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const recorded = store.recordAction({ time: 1, who: 'admin', origin: 'test', action: 'restart', addresses: ['all'], hosts: [], result: 'ok' });
+  await waitFor(() => ticks >= 20, { what: 'the event loop to turn while the write waits' });
+  other.prepare('COMMIT').run();
+  other.close();
+  const id = await recorded;
+  waiting = false;
+  assert.ok(id > 0);
+  assert.deepEqual(
+    (await store.history({ limit: 10 })).map((e) => e.kind),
+    ['action'],
+  );
 });

@@ -4,6 +4,7 @@
  * its own statement, committed before its promise resolves.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { writeWhenFree } from './sqlite-connection.js';
 import { storeError } from './sqlite-errors.js';
 import type { CertificateStore, IssuedCertificate } from './store.js';
 
@@ -33,7 +34,7 @@ export class SqliteCertificates implements CertificateStore {
   async recordIssued(certificate: Omit<IssuedCertificate, 'revokedAt'>): Promise<void> {
     this.checkOpen();
     try {
-      this.insert.run(certificate.serial, certificate.host, certificate.issuedAt, certificate.notAfter);
+      await writeWhenFree(() => this.insert.run(certificate.serial, certificate.host, certificate.issuedAt, certificate.notAfter));
     } catch (err) {
       throw storeError(this.path, `recording the certificate issued to host ${certificate.host}`, err);
     }
@@ -42,7 +43,7 @@ export class SqliteCertificates implements CertificateStore {
   async revokeHost(host: string, time: number): Promise<string[]> {
     this.checkOpen();
     try {
-      return this.revoke.all(time, host).map((row) => row.serial);
+      return (await writeWhenFree(() => this.revoke.all(time, host))).map((row) => row.serial);
     } catch (err) {
       throw storeError(this.path, `revoking the certificates of host ${host}`, err);
     }

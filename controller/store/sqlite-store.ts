@@ -18,7 +18,7 @@ import type { ProcessInfo } from '../../common/process-info.js';
 import { BatchQueue } from './batch-queue.js';
 import { resolveSelection } from './history-selection.js';
 import { SqliteCertificates } from './sqlite-certificates.js';
-import { configureConnection, openDatabase } from './sqlite-connection.js';
+import { configureConnection, openDatabase, writeWhenFree } from './sqlite-connection.js';
 import { closedError, storeError } from './sqlite-errors.js';
 import { registerFnmatch, SqliteHistory, type HistoryContext } from './sqlite-history.js';
 import { migrate } from './sqlite-migrations.js';
@@ -91,8 +91,9 @@ class SqliteStore implements FleetStore {
     }
     let db: Database.Database;
     try {
-      // The operator writes made here may wait for one of the writer's transactions (tens of ms).
-      db = openDatabase(path, 1000);
+      // A write here that finds the writer thread's transaction under way waits 20 ms at most,
+      // then tries again from the event loop (writeWhenFree).
+      db = openDatabase(path, 20);
     } catch (err) {
       throw storeError(path, 'opening it', err);
     }
@@ -303,23 +304,25 @@ class SqliteStore implements FleetStore {
   async recordAction(action: NewAction): Promise<number> {
     this.checkOpen();
     try {
-      return this.db.transaction(() => {
-        const id = this.sql.insertAction.get(
-          action.time,
-          action.who,
-          action.tokenId ?? '',
-          action.origin,
-          action.action,
-          JSON.stringify(action.addresses),
-          JSON.stringify(action.hosts),
-          action.result,
-        )!;
-        for (const host of new Set(action.hosts)) {
-          const row = this.hosts.get(host);
-          if (row) this.sql.insertActionHost.run(row.id, id);
-        }
-        return id;
-      })();
+      return await writeWhenFree(() =>
+        this.db.transaction(() => {
+          const id = this.sql.insertAction.get(
+            action.time,
+            action.who,
+            action.tokenId ?? '',
+            action.origin,
+            action.action,
+            JSON.stringify(action.addresses),
+            JSON.stringify(action.hosts),
+            action.result,
+          )!;
+          for (const host of new Set(action.hosts)) {
+            const row = this.hosts.get(host);
+            if (row) this.sql.insertActionHost.run(row.id, id);
+          }
+          return id;
+        })(),
+      );
     } catch (err) {
       throw storeError(this.path, `recording the action ${JSON.stringify(action.action)}`, err);
     }

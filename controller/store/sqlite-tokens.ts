@@ -9,6 +9,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FleetError } from '../../common/errors.js';
+import { writeWhenFree } from './sqlite-connection.js';
 import { closedError, storeError } from './sqlite-errors.js';
 import { migrate } from './sqlite-migrations.js';
 import type { AuditEntry, AuditQuery, NewAction, StoredSession, StoredToken, TokenStore } from './store.js';
@@ -83,7 +84,7 @@ export class SqliteTokens implements TokenStore {
   async addToken(token: StoredToken, secretHash: Uint8Array): Promise<void> {
     this.checkOpen();
     try {
-      this.insertToken.run(...tokenColumns(token, secretHash));
+      await writeWhenFree(() => this.insertToken.run(...tokenColumns(token, secretHash)));
     } catch (err) {
       throw storeError(this.path, `adding the token ${token.id}`, err);
     }
@@ -92,14 +93,16 @@ export class SqliteTokens implements TokenStore {
   async bootstrap(token: StoredToken, secretHash: Uint8Array, audit: NewAction): Promise<void> {
     this.checkOpen();
     try {
-      this.db
-        .transaction(() => {
-          if (this.selectBootstrap.get()) throw alreadyBootstrapped(this.path);
-          this.insertToken.run(...tokenColumns(token, secretHash));
-          this.insertBootstrap.run(token.createdAt, token.id);
-          this.insertAction.run(...actionColumns(audit));
-        })
-        .immediate();
+      await writeWhenFree(() =>
+        this.db
+          .transaction(() => {
+            if (this.selectBootstrap.get()) throw alreadyBootstrapped(this.path);
+            this.insertToken.run(...tokenColumns(token, secretHash));
+            this.insertBootstrap.run(token.createdAt, token.id);
+            this.insertAction.run(...actionColumns(audit));
+          })
+          .immediate(),
+      );
     } catch (err) {
       // Two bootstraps at once: the loser's insert of the one bootstrap row fails.
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw alreadyBootstrapped(this.path);
@@ -139,11 +142,13 @@ export class SqliteTokens implements TokenStore {
   async revokeToken(id: string, time: number): Promise<StoredToken | null> {
     this.checkOpen();
     try {
-      return this.db.transaction(() => {
-        if (this.revoke.run(time, id).changes === 0) return null;
-        this.removeTokenSessions.run(id);
-        return toToken(this.selectToken.get(id)!);
-      })();
+      return await writeWhenFree(() =>
+        this.db.transaction(() => {
+          if (this.revoke.run(time, id).changes === 0) return null;
+          this.removeTokenSessions.run(id);
+          return toToken(this.selectToken.get(id)!);
+        })(),
+      );
     } catch (err) {
       throw storeError(this.path, `revoking the token ${id}`, err);
     }
@@ -152,7 +157,7 @@ export class SqliteTokens implements TokenStore {
   async addSession(idHash: Uint8Array, session: StoredSession): Promise<void> {
     this.checkOpen();
     try {
-      this.insertSession.run(idHash, session.tokenId, session.createdAt, session.expiresAt);
+      await writeWhenFree(() => this.insertSession.run(idHash, session.tokenId, session.createdAt, session.expiresAt));
     } catch (err) {
       throw storeError(this.path, 'adding a dashboard session', err);
     }
@@ -171,7 +176,7 @@ export class SqliteTokens implements TokenStore {
   async deleteSession(idHash: Uint8Array): Promise<void> {
     this.checkOpen();
     try {
-      this.removeSession.run(idHash);
+      await writeWhenFree(() => this.removeSession.run(idHash));
     } catch (err) {
       throw storeError(this.path, 'deleting a dashboard session', err);
     }
@@ -180,7 +185,7 @@ export class SqliteTokens implements TokenStore {
   async pruneSessions(now: number): Promise<number> {
     this.checkOpen();
     try {
-      return this.removeExpired.run(now).changes;
+      return (await writeWhenFree(() => this.removeExpired.run(now))).changes;
     } catch (err) {
       throw storeError(this.path, 'deleting expired dashboard sessions', err);
     }
