@@ -132,16 +132,32 @@ class SqliteStore implements FleetStore {
 
   // --- hosts
 
+  /**
+   * A host known already is answered from memory at once and its row written behind (the
+   * writer takes requests in order, so its events come after); a new host waits for its id.
+   */
   async recordConnect(connect: HostConnect): Promise<StoredHost> {
     this.checkOpen();
-    const labels = JSON.stringify(connect.labels);
-    let id: number;
-    try {
-      id = await this.writer.request('connect', { name: connect.name, labels, agentVersion: connect.agentVersion, peer: connect.peer, time: connect.time });
-    } catch (err) {
-      throw storeError(this.path, `recording the connection of host ${connect.name}`, err);
+    const doing = `recording the connection of host ${connect.name}`;
+    const written = this.writer.request('connect', {
+      name: connect.name,
+      labels: JSON.stringify(connect.labels),
+      agentVersion: connect.agentVersion,
+      peer: connect.peer,
+      time: connect.time,
+    });
+    let row = this.hosts.get(connect.name);
+    if (row) {
+      written.catch((err: unknown) => this.onError(storeError(this.path, doing, err)));
+    } else {
+      let id: number;
+      try {
+        id = await written;
+      } catch (err) {
+        throw storeError(this.path, doing, err);
+      }
+      row = this.hosts.get(connect.name) ?? this.addHost({ id, name: connect.name, labels: {}, agentVersion: '', peer: '', connectedAt: 0, lastSeen: 0, lastSeq: 0 });
     }
-    const row = this.hosts.get(connect.name) ?? this.addHost({ id, name: connect.name, labels: {}, agentVersion: '', peer: '', connectedAt: 0, lastSeen: 0, lastSeq: 0 });
     Object.assign(row, { labels: { ...connect.labels }, agentVersion: connect.agentVersion, peer: connect.peer, connectedAt: connect.time });
     row.lastSeen = Math.max(row.lastSeen, connect.time);
     return toStored(row);
