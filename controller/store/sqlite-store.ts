@@ -91,9 +91,10 @@ class SqliteStore implements FleetStore {
     }
     let db: Database.Database;
     try {
-      // A write here that finds the writer thread's transaction under way waits 20 ms at most,
-      // then tries again from the event loop (writeWhenFree).
-      db = openDatabase(path, 20);
+      // A write here that finds the writer thread's transaction under way gives up inside SQLite
+      // within a few ms (the event loop must not sleep there) and tries again from the event loop
+      // (writeWhenFree); reads never wait for writers in WAL mode.
+      db = openDatabase(path, 2);
     } catch (err) {
       throw storeError(path, 'opening it', err);
     }
