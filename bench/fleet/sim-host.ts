@@ -14,16 +14,14 @@
 // host reconnects (jittered exponential backoff) and resends from the controller's acked seq,
 // exactly as an agent resends from its spool. There is no spool file: the counter and the
 // unacked events live as long as the simulator process.
-import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
-import { AgentServiceDefinition, type Command, type CommandResult, type ConnectRequest, type ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
-import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
-import { grpcClientConstructor, type GrpcClient } from '../../proto/grpc-js.js';
+import { credentials } from '@grpc/grpc-js';
+import type { Command, CommandResult, ConnectRequest, ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
 import type { AgentCredentials } from '../../agent/link/agent-credentials.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerCredentials } from '../../agent/link/controller-tls.js';
 import { SimProcessTable, type SimChange, type SimResult } from './sim-processes.js';
-import { toHostEvent, toInfo, toProtoResult } from './sim-wire.js';
+import { encodeHostEvent, eventsRequest } from './sim-encode.js';
+import { SimAgentClient, toInfo, toProtoResult, type SimConnectCall } from './sim-wire.js';
 
-const AgentServiceClient = grpcClientConstructor(AgentServiceDefinition);
 const HELLO_TIMEOUT_MS = 20_000;
 const MAX_BACKOFF_MS = 5_000;
 
@@ -66,8 +64,8 @@ export function wallMs(): number {
 
 export class SimHost {
   private readonly table: SimProcessTable;
-  private client: GrpcClient<typeof AgentServiceDefinition> | null = null;
-  private call: ClientDuplexStream<ConnectRequest, ConnectResponse> | null = null;
+  private client: InstanceType<typeof SimAgentClient> | null = null;
+  private call: SimConnectCall | null = null;
   /** Counts streams, so events of an old one are ignored. */
   private generation = 0;
   private up = false;
@@ -81,8 +79,8 @@ export class SimHost {
 
   private seq = 0;
   private acked = 0;
-  /** Events with seqs acked+1 .. seq, in order (unacked[0] has seq `acked + 1`). */
-  private unacked: HostEvent[] = [];
+  /** Encoded HostEvents with seqs acked+1 .. seq, in order (unacked[0] has seq `acked + 1`). */
+  private unacked: Uint8Array[] = [];
   /** The highest seq written on the current stream. */
   private sent = 0;
   private floodLeft = 0;
@@ -166,7 +164,7 @@ export class SimHost {
     // A local subchannel pool: without it grpc-js shares one TCP connection among every client
     // of the process with the same target, and 250 hosts would be 250 streams on one socket.
     const identity = this.options.credentials;
-    this.client = new AgentServiceClient(this.options.address, identity ? controllerCredentials(identity.caPem, identity) : credentials.createInsecure(), {
+    this.client = new SimAgentClient(this.options.address, identity ? controllerCredentials(identity.caPem, identity) : credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
       'grpc.max_receive_message_length': 16 * 1024 * 1024,
       ...(identity ? CONTROLLER_CHANNEL_OPTIONS : {}),
@@ -291,7 +289,7 @@ export class SimHost {
 
   private emit(changes: SimChange[]): void {
     const time = Date.now();
-    for (const change of changes) this.unacked.push(toHostEvent(++this.seq, time, change));
+    for (const change of changes) this.unacked.push(encodeHostEvent(++this.seq, time, change));
   }
 
   /** Sends what the window allows, in seq order; new flood events are made only when there is room for them. */
@@ -307,7 +305,7 @@ export class SimHost {
       if (limit <= this.sent) return;
       const events = this.unacked.slice(this.sent - this.acked, limit - this.acked);
       this.sent = limit;
-      if (!call.write({ body: { $case: 'events', value: { events } } })) {
+      if (!call.write(eventsRequest(events))) {
         this.draining = true;
         const generation = this.generation;
         call.once('drain', () => {

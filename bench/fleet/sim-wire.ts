@@ -1,13 +1,15 @@
-// The simulator's processes and changes in AgentService.Connect's wire types (the generated
-// proto/gen types, as the agent's own adapter agent/link/link-proto.ts builds them). One
-// simulator speaks for hundreds of hosts, so events are built lean: the int64 fields of
-// consecutive events mostly repeat (the same second, the same millisecond) and reuse one bigint.
+// The simulator's processes in AgentService.Connect's wire types (the generated proto/gen types,
+// as the agent's own adapter agent/link/link-proto.ts builds them), and its client of the
+// service. Its events are encoded by hand (sim-encode.ts). One simulator speaks for hundreds of
+// hosts, so snapshots are built lean: the int64 times of a table mostly repeat and reuse one bigint.
 import { formatUptime } from '../../common/process-info.js';
 import type { ProcessResult } from '../../proto/gen/fleet/v1/agent_control.js';
-import type { HostEvent } from '../../proto/gen/fleet/v1/events.js';
+import { makeGenericClientConstructor, type ChannelCredentials, type Client, type ClientDuplexStream, type ClientOptions } from '@grpc/grpc-js';
+import { AgentServiceDefinition, type ConnectRequest, type ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
 import type { ProcessInfo } from '../../proto/gen/fleet/v1/process.js';
+import { grpcServiceDefinition } from '../../proto/grpc-js.js';
 import { toProtoState } from '../../proto/process-convert.js';
-import type { SimChange, SimProcess, SimResult } from './sim-processes.js';
+import type { SimProcess, SimResult } from './sim-processes.js';
 
 function description(p: SimProcess, now: number): string {
   if (p.state === 'RUNNING') return `pid ${p.pid}, uptime ${formatUptime(now - p.start)}`;
@@ -30,7 +32,6 @@ function lastBigInt(f: (x: number) => number): (x: number) => bigint {
 
 const startMs = lastBigInt((seconds) => seconds * 1000);
 const stopMs = lastBigInt((seconds) => seconds * 1000);
-const timeMs = lastBigInt((ms) => ms);
 
 /** The process as getProcessInfo would show it now. */
 export function toInfo(p: SimProcess): ProcessInfo {
@@ -51,35 +52,23 @@ export function toInfo(p: SimProcess): ProcessInfo {
   };
 }
 
-/** One change as the host event with sequence number `seq`, happening at `time` (epoch ms). */
-export function toHostEvent(seq: number, time: number, change: SimChange): HostEvent {
-  const p = change.process;
-  if (change.kind === 'exit') {
-    return {
-      seq: BigInt(seq),
-      timeMs: timeMs(time),
-      kind: { $case: 'exit', value: { group: p.group, name: p.name, pid: change.pid, status: { $case: 'signal', value: change.signal }, expected: change.expected } },
-    };
-  }
-  return {
-    seq: BigInt(seq),
-    timeMs: timeMs(time),
-    kind: {
-      $case: 'transition',
-      value: {
-        group: p.group,
-        name: p.name,
-        from: toProtoState(change.from),
-        to: toProtoState(change.to),
-        pid: change.pid,
-        startMs: startMs(change.start),
-        stopMs: stopMs(change.stop),
-        exitStatus: change.exitStatus,
-        spawnError: '',
-      },
+/** AgentService.Connect as the simulator calls it: its event batches go out already encoded (sim-encode.ts). */
+export type SimConnectCall = ClientDuplexStream<ConnectRequest | Uint8Array, ConnectResponse>;
+
+const definition = grpcServiceDefinition(AgentServiceDefinition);
+
+/** A grpc-js client of AgentService whose Connect also takes a request's bytes as they are. */
+export const SimAgentClient = makeGenericClientConstructor(
+  {
+    ...definition,
+    connect: {
+      ...definition.connect,
+      requestSerialize: (message: ConnectRequest | Uint8Array): Buffer =>
+        message instanceof Uint8Array ? Buffer.from(message.buffer, message.byteOffset, message.byteLength) : definition.connect.requestSerialize(message),
     },
-  };
-}
+  },
+  AgentServiceDefinition.fullName,
+) as unknown as new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>) => Client & { connect(): SimConnectCall };
 
 export function toProtoResult(r: SimResult): ProcessResult {
   return { group: r.group, name: r.name, fault: r.code === 'SUCCESS' ? '' : r.code, description: r.description };
