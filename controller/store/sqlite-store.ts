@@ -1,10 +1,11 @@
 /**
  * The embedded FleetStore: one SQLite file (better-sqlite3) in WAL mode (sqlite-connection.ts).
  *
- * Two connections. The writer thread's (sqlite-writer.ts) does the bulk writes: agent events,
- * the process view, host rows and pruning, so the controller's event loop never waits for them.
- * The main thread's reads history and does the rare operator writes (actions, tokens,
- * certificates), synchronously. Appends from all hosts wait in one BatchQueue and are committed
+ * Two connections. The writer thread's (sqlite-writer.ts, below normal priority) does the bulk
+ * writes: agent events, the process view, host rows and pruning, so the controller's event loop
+ * never waits for them. The main thread's connection reads history and does the rare operator
+ * writes (actions, tokens, certificates), never sleeping in SQLite for the writer's lock
+ * (writeWhenFree). Appends from all hosts wait in one BatchQueue and are committed
  * together (one transaction per window), and only then acked. Hosts and processes live in
  * memory too (loaded at open): reads of the current view cost no query, and the view is written
  * behind, each changed process once per write.
