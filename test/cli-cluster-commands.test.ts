@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FleetError } from '../common/errors.js';
+import { statusText } from '../cli/cluster/status-view.js';
 import { FakeController, host, NOW, runCluster, startCluster } from './helpers/cluster-fake-client.js';
 import { info } from './helpers/cli-fake-client.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -44,6 +45,24 @@ test('status prints per-host errors on stderr and exits 4 for an unknown name', 
   assert.equal(r.stderr, 'web-9: ERROR (no such host: web-9)\n');
   assert.equal(r.code, 4);
   assert.match(r.stdout, /^web-1\/api {24}RUNNING/);
+});
+
+test('status -A prints a listing of thousands of processes as one table, line for line what statusText makes', async () => {
+  const fake = fleet();
+  const hosts = Array.from({ length: 125 }, (_, h) => `sim-${String(h).padStart(4, '0')}`);
+  fake.listing = {
+    processes: hosts.flatMap((name, h) =>
+      Array.from({ length: 20 }, (_, i) => ({ host: name, info: info(`g${i % 3}`, `p_${i}`, i === 7 && h % 2 === 0 ? 'STOPPED' : 'RUNNING') })),
+    ),
+    hosts: hosts.map((name, h) => host(name, h === 3 ? { liveness: 'disconnected', lastSeen: NOW - 60_000 } : {})),
+    errors: [],
+  };
+  const r = await runCluster(fake, ['status', '-A']);
+  const text = statusText(fake.listing, NOW);
+  assert.equal(text.lines.length, 2500);
+  assert.equal(r.stdout, `${text.lines.join('\n')}\n`);
+  assert.equal(r.stderr, `${text.notes.join('\n')}\n`);
+  assert.equal(r.code, 3, 'a host is disconnected (4), then processes are stopped (3): the later rule wins');
 });
 
 test('a bad address is refused before anything is sent, with the parser message and exit 2', async () => {

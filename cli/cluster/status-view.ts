@@ -59,12 +59,11 @@ function countsOn(info: ProcessInfo, host: HostInfo | undefined): boolean {
 }
 
 /**
- * The name column, `host/namespec` (formatAddress), with each name's width in code points
- * (supervisorctl pads by them). The width is counted on the parts, a host's once per run of its
- * processes, rather than on the joined name, which would have to be copied into one piece first.
+ * Each row's name (`host/namespec`, formatAddress) width in code points: supervisorctl pads by
+ * them. Counted on the parts, a host's once per run of its processes, rather than on the joined
+ * name, which would have to be copied into one piece first.
  */
-function nameColumn(rows: readonly HostProcess[]): { names: string[]; widths: number[] } {
-  const names = new Array<string>(rows.length);
+function nameWidths(rows: readonly HostProcess[]): number[] {
   const widths = new Array<number>(rows.length);
   let host: string | null = null;
   let hostWidth = 0;
@@ -74,10 +73,9 @@ function nameColumn(rows: readonly HostProcess[]): { names: string[]; widths: nu
       host = p.host;
       hostWidth = codePointLength(host);
     }
-    names[i] = formatAddress(host, p.info.group, p.info.name);
     widths[i] = hostWidth + 1 + codePointLength(formatNamespec(p.info.group, p.info.name));
   }
-  return { names, widths };
+  return widths;
 }
 
 /** `[last known; host disconnected, last seen 3m ago]`: the marker of a process whose host is not connected. */
@@ -86,9 +84,20 @@ export function lastKnownMarker(host: HostInfo, now: number): string {
 }
 
 export function statusText(listing: ProcessListing, now: number): StatusText {
+  const lines: string[] = [];
+  statusLines(listing, now, (line) => lines.push(line));
+  return { lines, notes: statusNotes(listing, now) };
+}
+
+/**
+ * The table, handed to `line` one line at a time as each is made, so that `status -A` can write
+ * 20,000 of them out as it goes instead of keeping them all until the end, which costs the
+ * garbage collector more than making them.
+ */
+export function statusLines(listing: ProcessListing, now: number, line: (text: string) => void): void {
   const hosts = new Map(listing.hosts.map((h) => [h.name, h]));
   const rows = sortProcesses(listing.processes);
-  const { names, widths } = nameColumn(rows);
+  const widths = nameWidths(rows);
   let width = 30;
   for (const w of widths) if (w > width) width = w;
   width += 3;
@@ -100,7 +109,8 @@ export function statusText(listing: ProcessListing, now: number): StatusText {
   let hostName: string | null = null;
   let host: HostInfo | undefined;
   let marker = '';
-  const lines = rows.map((p, i) => {
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows[i]!;
     if (p.host !== hostName) {
       hostName = p.host;
       host = hosts.get(p.host);
@@ -112,15 +122,18 @@ export function statusText(listing: ProcessListing, now: number): StatusText {
     if (byPadding === undefined) middles.set(p.info.statename, (byPadding = []));
     const padding = width - widths[i]!;
     const middle = (byPadding[padding] ??= ' '.repeat(padding) + ljust(p.info.statename, 10));
-    return `${names[i]!}${middle}${description}`;
-  });
-  const notes = [
+    line(`${formatAddress(p.host, p.info.group, p.info.name)}${middle}${description}`);
+  }
+}
+
+/** Per-host errors and warnings, for stderr. */
+export function statusNotes(listing: ProcessListing, now: number): string[] {
+  return [
     ...listing.errors.map(hostErrorLine),
     ...listing.hosts
       .filter((h) => h.liveness !== 'connected')
       .map((h) => `${h.name}: WARNING (host ${h.liveness}, last seen ${formatAgo(h.lastSeen, now)}: its processes show their last known state)`),
   ];
-  return { lines, notes };
 }
 
 export function statusExitCode(listing: ProcessListing): number {

@@ -4,7 +4,8 @@ import type { ControllerClient } from '../../client/controller-client.js';
 import { Exit } from '../../exit-codes.js';
 import { writeJson } from '../../json.js';
 import { describeScope } from '../scope.js';
-import { statusExitCode, statusJson, statusText } from '../status-view.js';
+import { LineChunks } from '../line-chunks.js';
+import { statusExitCode, statusJson, statusLines, statusNotes, statusText } from '../status-view.js';
 import { formatLocalTime } from '../times.js';
 import { checkAddresses, note, type ClusterCommand, type ClusterContext, type CommandArgs } from './command.js';
 
@@ -47,13 +48,16 @@ a host that is not connected, or no controller.
     const client = await ctx.session.client();
     if (args.flags.get('watch') === true) return watch(ctx, args, client, addresses);
     const listing = await client.listProcesses(args.scope, addresses, ctx.signal);
+    const now = ctx.now();
     if (args.format === 'json') {
-      writeJson(ctx.io, statusJson(listing, ctx.now()));
+      writeJson(ctx.io, statusJson(listing, now));
     } else {
-      const text = statusText(listing, ctx.now());
-      for (const n of text.notes) note(ctx, n);
+      for (const n of statusNotes(listing, now)) note(ctx, n);
+      const table = new LineChunks();
+      statusLines(listing, now, (line) => table.add(line));
       // One write for the whole table: with thousands of processes, a write per line shows.
-      if (text.lines.length > 0) ctx.io.out(`${text.lines.join('\n')}\n`);
+      const bytes = table.bytes();
+      if (bytes.length > 0) ctx.io.out(bytes);
     }
     return statusExitCode(listing);
   },
