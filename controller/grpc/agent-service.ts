@@ -10,11 +10,23 @@ import { toServiceError } from '../../proto/fault-status.js';
 import { FleetError, isFleetError } from '../../common/errors.js';
 import type { ControllerCore } from '../core/controller-core.js';
 import type { AgentMessage, AgentStream, ControllerMessage } from '../core/link-protocol.js';
-import type { AgentServiceDefinition, ConnectRequest, ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
-import type { GrpcServiceImplementation } from '../../proto/grpc-js.js';
+import { AgentServiceDefinition, type ConnectRequest, type ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
+import { grpcServiceDefinition, type GrpcServiceImplementation } from '../../proto/grpc-js.js';
+import { readEventBatch, ReadEventBatch } from './agent-events-reader.js';
 import { fromConnectRequest, toConnectResponse } from './convert-link.js';
 
-type ConnectCall = ServerDuplexStream<ConnectRequest, ConnectResponse>;
+/** What a Connect call delivers: event batches already read (agent-events-reader.ts), anything else as the generated codec reads it. */
+type ConnectMessage = ConnectRequest | ReadEventBatch;
+type ConnectCall = ServerDuplexStream<ConnectMessage, ConnectResponse>;
+
+/** AgentService's grpc-js definition, whose Connect reads event batches with agent-events-reader.ts. */
+export function agentServiceDefinition(): ReturnType<typeof grpcServiceDefinition<typeof AgentServiceDefinition>> {
+  const definition = grpcServiceDefinition(AgentServiceDefinition);
+  const generated = definition.connect.requestDeserialize;
+  // The handler below takes a ReadEventBatch where the definition's type says ConnectRequest.
+  const requestDeserialize = ((bytes: Buffer): ConnectMessage => readEventBatch(bytes) ?? generated(bytes)) as typeof generated;
+  return { ...definition, connect: { ...definition.connect, requestDeserialize } };
+}
 
 /** Messages buffered before the call is paused, and the level at which it resumes. */
 const READ_HIGH_WATER = 64;
@@ -46,7 +58,7 @@ export function createAgentService(core: ControllerCore, options: AgentServiceOp
 
 class GrpcAgentStream implements AgentStream {
   readonly peer: string;
-  private readonly buffer: ConnectRequest[] = [];
+  private readonly buffer: ConnectMessage[] = [];
   private waiter: (() => void) | null = null;
   private ended = false;
   private readError: Error | null = null;
@@ -62,7 +74,7 @@ class GrpcAgentStream implements AgentStream {
     this.peer = call.getPeer();
     // Every write that waits for `drain` listens for the close.
     setMaxListeners(0, this.closing.signal);
-    call.on('data', (message: ConnectRequest) => {
+    call.on('data', (message: ConnectMessage) => {
       this.buffer.push(message);
       if (this.buffer.length >= READ_HIGH_WATER) call.pause();
       this.wake();
@@ -82,7 +94,7 @@ class GrpcAgentStream implements AgentStream {
       const next = this.buffer.shift();
       if (next !== undefined) {
         if (this.buffer.length <= READ_LOW_WATER && this.call.isPaused()) this.call.resume();
-        const message = fromConnectRequest(next, this.host);
+        const message: AgentMessage = next instanceof ReadEventBatch ? { kind: 'events', events: next.withHost(this.host) } : fromConnectRequest(next, this.host);
         if (message.kind === 'hello' && this.host === '') this.host = message.hello.host;
         yield message;
         continue;

@@ -22,7 +22,7 @@ import { formatListenAddress, type ListenAddress } from '../listen-address.js';
 import { silentLog, type ControllerLog } from '../log.js';
 import { createAdminService } from './admin-service.js';
 import type { AgentCertificates } from '../pki/agent-certificates.js';
-import { createAgentService, type AgentServiceOptions } from './agent-service.js';
+import { agentServiceDefinition, createAgentService, type AgentServiceOptions } from './agent-service.js';
 import { createEnrollService } from './enroll-service.js';
 import { gateService, openGate, tokenGate, type AgentIdentityOf } from './call-gate.js';
 import { createFleetService } from './fleet-service.js';
@@ -76,12 +76,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Contr
   const identityOf = options.agentIdentityOf ?? (certificates ? agentIdentityOf(certificates) : undefined);
   const gate = options.access ? tokenGate(options.access, identityOf as AgentIdentityOf | undefined) : openGate();
   const guard = { closing: options.core.closingSignal };
-  const add = <S extends GenericService>(service: S, impl: GrpcServiceImplementation<S>): void => {
+  const add = <S extends GenericService>(service: S, impl: GrpcServiceImplementation<S>, definition = grpcServiceDefinition(service)): void => {
     // The role-table test walks SERVED_SERVICES: a service outside it would go untested.
     if (!SERVED_SERVICES.includes(service)) throw new Error(`${service.fullName} is served but not listed in SERVED_SERVICES (grpc-server.ts)`);
-    server.addService(grpcServiceDefinition(service), gateService(service, impl, gate));
+    server.addService(definition, gateService(service, impl, gate));
   };
-  add(AgentServiceDefinition, createAgentService(options.core, { identityOf }));
+  add(AgentServiceDefinition, createAgentService(options.core, { identityOf }), agentServiceDefinition());
   add(FleetServiceDefinition, createFleetService(options.core, guard, certificates ? { certificates, log: options.log ?? silentLog } : null));
   add(
     EnrollServiceDefinition,
