@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { HostLiveness } from '../proto/gen/fleet/v1/fleet.js';
+import { HostLiveness, HostProcesses } from '../proto/gen/fleet/v1/fleet.js';
 import { anonymousCaller } from '../controller/core/caller.js';
 import { call, startTestController, type TestController } from './helpers/controller-harness.js';
 import type { HostEvent } from '../proto/gen/fleet/v1/events.js';
@@ -101,8 +101,16 @@ describe('controller ingest', () => {
     const part = core.listProcesses(caller, { kind: 'host', host: 'keep-1' }, ['api:api_1']).byHost;
     assert.deepEqual(part.map((h) => [h.host, h.processes.map((p) => p.name)]), [['keep-1', ['api_1']]]);
 
-    const states = async (addresses: string[]): Promise<Array<[string | undefined, number | undefined]>> =>
-      (await call(ctl.fleet.listProcesses, ctl.fleet, { scope: { scope: { $case: 'host', value: 'keep-1' } }, addresses })).processes.map((p) => [p.info?.name, p.info?.state]);
+    // Both forms of the answer: a HostProcess per process, and (what fleetctl asks for) a HostProcesses per host.
+    const states = async (addresses: string[]): Promise<Array<[string | undefined, number | undefined]>> => {
+      const scope = { scope: { $case: 'host' as const, value: 'keep-1' } };
+      const single = await call(ctl.fleet.listProcesses, ctl.fleet, { scope, addresses, byHost: false });
+      const perHost = await call(ctl.fleet.listProcesses, ctl.fleet, { scope, addresses, byHost: true });
+      assert.deepEqual([single.hostProcesses, perHost.processes], [[], []], 'each answer comes in the form asked for');
+      const fromHosts = perHost.hostProcesses.map((b) => HostProcesses.decode(b)).flatMap((h) => h.processes.map((info) => ({ host: h.host, info })));
+      assert.deepEqual(fromHosts, single.processes, 'both forms hold the same processes');
+      return single.processes.map((p) => [p.info?.name, p.info?.state]);
+    };
     assert.deepEqual(await states([]), [['api_0', toProtoState('RUNNING')], ['api_1', toProtoState('STOPPED')]]);
     agent.events([transitionEvent(1, 'api', 'api_1', 'STOPPED', 'STARTING')]);
     await agent.waitForAck(1);

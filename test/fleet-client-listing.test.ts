@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeListingGenerated, decodeProcessListing, readProcessListing } from '../cli/client/fleet-client-listing.js';
 import { BinaryWriter } from '../proto/wire.js';
-import { FleetServiceListProcessesResponse, Host, HostLiveness, HostProcess } from '../proto/gen/fleet/v1/fleet.js';
+import { FleetServiceListProcessesResponse, Host, HostLiveness, HostProcess, HostProcesses } from '../proto/gen/fleet/v1/fleet.js';
 import { ProcessInfo, ProcessState } from '../proto/gen/fleet/v1/process.js';
 
 /**
@@ -57,7 +57,20 @@ const listing: FleetServiceListProcessesResponse = {
     host('db-1', { liveness: 42 as HostLiveness, labels: { 'clé': 'välue', empty: '' } }),
   ],
   errors: [{ host: 'db-9', fault: 'NO_SUCH_HOST', message: 'no such host: db-9' }],
+  hostProcesses: [],
 };
+
+/** `listing`'s processes as an answer by host (`host_processes`), as a controller sends them when asked. */
+function byHost(response: FleetServiceListProcessesResponse): FleetServiceListProcessesResponse {
+  const groups: HostProcesses[] = [];
+  for (const p of response.processes) {
+    if (p.info === undefined) continue;
+    const last = groups.at(-1);
+    if (last?.host === p.host) last.processes.push(p.info);
+    else groups.push({ host: p.host, processes: [p.info] });
+  }
+  return { ...response, processes: [], hostProcesses: groups.map((g) => Buffer.from(HostProcesses.encode(g).finish())) };
+}
 
 test('reads every process, host and error field as the generated codec and the converters do', () => {
   const bytes = encode(listing);
@@ -65,6 +78,26 @@ test('reads every process, host and error field as the generated codec and the c
   assert.ok(fast !== null, 'the reader took the answer itself');
   assert.deepEqual(fast, decodeListingGenerated(bytes));
   assert.equal(fast.processes.length, 7, 'a process without info is left out');
+});
+
+test('reads an answer by host as the generated codec does, and as the same processes sent one by one', () => {
+  const bytes = encode(byHost(listing));
+  const fast = readProcessListing(bytes);
+  assert.ok(fast !== null, 'the reader took the answer itself');
+  assert.deepEqual(fast, decodeListingGenerated(bytes));
+  assert.deepEqual(fast, decodeListingGenerated(encode(listing)));
+  // A host field after the processes, a host message without processes, unknown fields inside.
+  const late = new BinaryWriter();
+  HostProcesses.encode({ host: '', processes: [processInfo({ name: 'late', group: 'late' })] }, late);
+  late.uint32((9 << 3) | 0).uint32(1).uint32(10).string('late-1');
+  const odd = encode({ ...listing, processes: [], hostProcesses: [Buffer.from(late.finish()), Buffer.from(HostProcesses.encode({ host: 'empty-1', processes: [] }).finish())] });
+  const read = readProcessListing(odd);
+  assert.ok(read !== null);
+  assert.deepEqual(read, decodeListingGenerated(odd));
+  assert.deepEqual(read.processes.map((p) => `${p.host}/${p.info.name}`), ['late-1/late']);
+  // Both forms in one answer (no controller sends that): one by one first, then by host, as generated.
+  const both = encode({ ...byHost(listing), processes: listing.processes.slice(0, 2) });
+  assert.deepEqual(readProcessListing(both), decodeListingGenerated(both));
 });
 
 test('reads an answer from a Uint8Array that is not a Buffer, and an empty answer', () => {

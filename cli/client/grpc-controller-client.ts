@@ -49,7 +49,7 @@ class GrpcControllerClient extends ControllerRpc implements ControllerClient {
   }
 
   async listProcesses(scope: HostScope, addresses: readonly string[], signal?: AbortSignal): Promise<ProcessListing> {
-    return this.unary(listProcessesMethod, { scope: toProtoScope(scope), addresses: [...addresses] }, signal);
+    return this.unary(listProcessesMethod, { scope: toProtoScope(scope), addresses: [...addresses], byHost: true }, signal);
   }
 
   async *control(request: ControlRequest, signal?: AbortSignal): AsyncIterable<ControlOutcome> {

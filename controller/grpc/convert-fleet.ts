@@ -1,6 +1,6 @@
 /**
  * FleetService messages to and from the core's domain types: scopes, hosts, host errors,
- * history entries, log lines.
+ * history entries, log lines, and the processes of listings in both their forms.
  */
 import type { HostScope } from '../../common/address.js';
 import { FleetError } from '../../common/errors.js';
@@ -10,17 +10,21 @@ import type { FleetEntry } from '../core/event-bus.js';
 import type { ControlRequest as DomainControlRequest } from '../core/fan-out.js';
 import type { LogLine as DomainLogLine } from '../core/log-fan-in.js';
 import type { HostError as DomainHostError } from '../core/targets.js';
+import type { ProcessInfo } from '../../common/process-info.js';
+import type { HostProcesses as DomainHostProcesses } from '../core/queries.js';
 import {
   ControlAction,
   HostLiveness,
+  HostProcesses,
   type ControlRequest,
   type HistoryEntry,
   type Host,
   type HostError,
+  type HostProcess,
   type LogLine,
   type Scope,
 } from '../../proto/gen/fleet/v1/fleet.js';
-import { toProtoChannel, toProtoHostEvent } from './convert-process.js';
+import { toProtoChannel, toProtoHostEvent, toProtoProcessInfo } from './convert-process.js';
 
 const LIVENESS_TO_PROTO: Record<DomainLiveness, HostLiveness> = {
   connected: HostLiveness.HOST_LIVENESS_CONNECTED,
@@ -114,4 +118,40 @@ export function toProtoLogLine(line: DomainLogLine): LogLine {
     timeMs: BigInt(line.time),
     data: Buffer.from(line.data.buffer, line.data.byteOffset, line.data.byteLength),
   };
+}
+
+/**
+ * ListProcesses' processes in wire form, one host at a time: `processes` (a HostProcess per
+ * process) or `host_processes` (an encoded HostProcesses per host, what fleetctl asks for).
+ * Each form of a host whose whole list is shown is kept, keyed on the process view's list
+ * (listings far outnumber changes: `status -A` over 1,000 hosts would otherwise convert and
+ * encode 20,000 infos each time). The view replaces a host's list when the host changes, so a
+ * kept form is never out of date: it holds what converting the same infos now would give (a
+ * running process's description has the uptime of its last transition either way; fleetctl
+ * counts it on from start_ms).
+ */
+export class ListingForms {
+  private readonly messages = new WeakMap<readonly ProcessInfo[], HostProcess[]>();
+  private readonly encoded = new WeakMap<readonly ProcessInfo[], Buffer>();
+
+  processes(byHost: readonly DomainHostProcesses[]): HostProcess[] {
+    const processes: HostProcess[] = [];
+    for (const part of byHost) {
+      let messages = this.messages.get(part.processes);
+      if (messages === undefined) this.messages.set(part.processes, (messages = part.processes.map((info) => ({ host: part.host, info: toProtoProcessInfo(info) }))));
+      for (const message of messages) processes.push(message);
+    }
+    return processes;
+  }
+
+  hostProcesses(byHost: readonly DomainHostProcesses[]): Buffer[] {
+    return byHost.map((part) => {
+      let bytes = this.encoded.get(part.processes);
+      if (bytes === undefined) {
+        const message = HostProcesses.encode({ host: part.host, processes: part.processes.map(toProtoProcessInfo) }).finish();
+        this.encoded.set(part.processes, (bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength)));
+      }
+      return bytes;
+    });
+  }
 }

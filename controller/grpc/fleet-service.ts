@@ -7,11 +7,10 @@ import type { ControllerCore } from '../core/controller-core.js';
 import type { ControllerLog } from '../log.js';
 import type { AgentCertificates } from '../pki/agent-certificates.js';
 import { revokeHost } from '../pki/revoke-host.js';
-import type { FleetServiceDefinition, HostProcess } from '../../proto/gen/fleet/v1/fleet.js';
-import type { ProcessInfo } from '../../common/process-info.js';
+import type { FleetServiceDefinition } from '../../proto/gen/fleet/v1/fleet.js';
 import type { GrpcServiceImplementation } from '../../proto/grpc-js.js';
-import { fromProtoScope, fromProtoControlRequest, toProtoHistoryEntry, toProtoHost, toProtoHostError, toProtoLogLine } from './convert-fleet.js';
-import { fromProtoChannel, toProtoGroupUpdate, toProtoProcessInfo, toProtoResult, toSafeNumber } from './convert-process.js';
+import { fromProtoScope, fromProtoControlRequest, ListingForms, toProtoHistoryEntry, toProtoHost, toProtoHostError, toProtoLogLine } from './convert-fleet.js';
+import { fromProtoChannel, toProtoGroupUpdate, toProtoResult, toSafeNumber } from './convert-process.js';
 import { serverStream, unary, type CallGuard } from './rpc-call.js';
 
 /** `pki`: secure mode's agent certificates (RevokeHost) and the log; null in insecure mode. */
@@ -20,12 +19,7 @@ export function createFleetService(
   guard: CallGuard,
   pki: { certificates: AgentCertificates; log: ControllerLog } | null = null,
 ): GrpcServiceImplementation<typeof FleetServiceDefinition> {
-  // Each whole host's processes in wire form, kept per list of the view (listings far outnumber
-  // changes; `status -A` over 1,000 hosts would convert 20,000 infos each time). The view
-  // replaces a host's list when the host changes, so a kept form is never out of date: it holds
-  // what converting the same infos now would give (a running process's description has the
-  // uptime at its last transition either way; fleetctl counts it on from start_ms).
-  const wireForms = new WeakMap<readonly ProcessInfo[], HostProcess[]>();
+  const listingForms = new ListingForms();
   return {
     listHosts: unary(guard, (request, caller) => ({
       hosts: core.listHosts(caller, { hosts: request.hosts, labels: request.labels ? { ...request.labels.labels } : undefined }).map(toProtoHost),
@@ -33,13 +27,12 @@ export function createFleetService(
 
     listProcesses: unary(guard, (request, caller) => {
       const listing = core.listProcesses(caller, fromProtoScope(request.scope), request.addresses);
-      const processes: HostProcess[] = [];
-      for (const part of listing.byHost) {
-        let converted = wireForms.get(part.processes);
-        if (converted === undefined) wireForms.set(part.processes, (converted = part.processes.map((info) => ({ host: part.host, info: toProtoProcessInfo(info) }))));
-        for (const p of converted) processes.push(p);
-      }
-      return { processes, hosts: listing.hosts.map(toProtoHost), errors: listing.errors.map(toProtoHostError) };
+      return {
+        processes: request.byHost ? [] : listingForms.processes(listing.byHost),
+        hostProcesses: request.byHost ? listingForms.hostProcesses(listing.byHost) : [],
+        hosts: listing.hosts.map(toProtoHost),
+        errors: listing.errors.map(toProtoHostError),
+      };
     }),
 
     control: serverStream(guard, async function* (request, caller, signal) {

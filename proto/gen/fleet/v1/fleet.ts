@@ -183,6 +183,13 @@ export interface FleetServiceListProcessesRequest {
     | undefined;
   /** Empty means `all`. */
   addresses: string[];
+  /**
+   * Answer in `host_processes`, a message per host, instead of `processes`. fleetctl asks for
+   * it: the controller keeps each host's message encoded until the host changes, so a listing
+   * of thousands of processes costs it a copy of bytes. A controller that does not know this
+   * field answers in `processes`, so a client that asks must read both.
+   */
+  byHost?: boolean | undefined;
 }
 
 export interface HostProcess {
@@ -190,8 +197,14 @@ export interface HostProcess {
   info: ProcessInfo | undefined;
 }
 
+/** One host's processes in a listing, sorted by group, then name. */
+export interface HostProcesses {
+  host: string;
+  processes: ProcessInfo[];
+}
+
 export interface FleetServiceListProcessesResponse {
-  /** Sorted by host, group, name. */
+  /** Sorted by host, group, name; empty when the request asked for `by_host`. */
   processes: HostProcess[];
   /**
    * Every host the request reached, with its liveness (a disconnected host's processes show
@@ -200,6 +213,12 @@ export interface FleetServiceListProcessesResponse {
   hosts: Host[];
   /** Addresses that matched nothing, and hosts named literally that are unknown. */
   errors: HostError[];
+  /**
+   * With `by_host`: each host with processes in the listing, sorted by host, as an encoded
+   * HostProcesses message. Bytes, so the controller sends the ones it kept as they are; on the
+   * wire they are the same as `repeated HostProcesses`.
+   */
+  hostProcesses: Buffer[];
 }
 
 export interface ControlRequest {
@@ -1357,7 +1376,7 @@ export const ListHostsResponse: MessageFns<ListHostsResponse> = {
 };
 
 function createBaseFleetServiceListProcessesRequest(): FleetServiceListProcessesRequest {
-  return { scope: undefined, addresses: [] };
+  return { scope: undefined, addresses: [], byHost: undefined };
 }
 
 export const FleetServiceListProcessesRequest: MessageFns<FleetServiceListProcessesRequest> = {
@@ -1367,6 +1386,9 @@ export const FleetServiceListProcessesRequest: MessageFns<FleetServiceListProces
     }
     for (const v of message.addresses) {
       writer.uint32(18).string(v!);
+    }
+    if (message.byHost !== undefined) {
+      writer.uint32(24).bool(message.byHost);
     }
     return writer;
   },
@@ -1400,6 +1422,14 @@ export const FleetServiceListProcessesRequest: MessageFns<FleetServiceListProces
             message.addresses.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.byHost = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1418,6 +1448,11 @@ export const FleetServiceListProcessesRequest: MessageFns<FleetServiceListProces
       addresses: globalThis.Array.isArray(object?.addresses)
         ? object.addresses.map((e: any) => globalThis.String(e))
         : [],
+      byHost: isSet(object.byHost)
+        ? globalThis.Boolean(object.byHost)
+        : isSet(object.by_host)
+        ? globalThis.Boolean(object.by_host)
+        : undefined,
     };
   },
 
@@ -1429,6 +1464,9 @@ export const FleetServiceListProcessesRequest: MessageFns<FleetServiceListProces
     if (message.addresses?.length) {
       obj.addresses = message.addresses;
     }
+    if (message.byHost !== undefined) {
+      obj.byHost = message.byHost;
+    }
     return obj;
   },
 
@@ -1439,6 +1477,7 @@ export const FleetServiceListProcessesRequest: MessageFns<FleetServiceListProces
     const message = createBaseFleetServiceListProcessesRequest();
     message.scope = (object.scope !== undefined && object.scope !== null) ? Scope.fromPartial(object.scope) : undefined;
     message.addresses = object.addresses?.map((e) => e) || [];
+    message.byHost = object.byHost ?? undefined;
     return message;
   },
 };
@@ -1530,8 +1569,95 @@ export const HostProcess: MessageFns<HostProcess> = {
   },
 };
 
+function createBaseHostProcesses(): HostProcesses {
+  return { host: "", processes: [] };
+}
+
+export const HostProcesses: MessageFns<HostProcesses> = {
+  encode(message: HostProcesses, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.host !== "") {
+      writer.uint32(10).string(message.host);
+    }
+    for (const v of message.processes) {
+      ProcessInfo.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostProcesses {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostProcesses();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.processes.push(ProcessInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostProcesses {
+    return {
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => ProcessInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: HostProcesses): unknown {
+    const obj: any = {};
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => ProcessInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HostProcesses>): HostProcesses {
+    return HostProcesses.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HostProcesses>): HostProcesses {
+    const message = createBaseHostProcesses();
+    message.host = object.host ?? "";
+    message.processes = object.processes?.map((e) => ProcessInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseFleetServiceListProcessesResponse(): FleetServiceListProcessesResponse {
-  return { processes: [], hosts: [], errors: [] };
+  return { processes: [], hosts: [], errors: [], hostProcesses: [] };
 }
 
 export const FleetServiceListProcessesResponse: MessageFns<FleetServiceListProcessesResponse> = {
@@ -1544,6 +1670,9 @@ export const FleetServiceListProcessesResponse: MessageFns<FleetServiceListProce
     }
     for (const v of message.errors) {
       HostError.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.hostProcesses) {
+      writer.uint32(34).bytes(v!);
     }
     return writer;
   },
@@ -1585,6 +1714,14 @@ export const FleetServiceListProcessesResponse: MessageFns<FleetServiceListProce
             message.errors.push(HostError.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hostProcesses.push(Buffer.from(reader.bytes()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1604,6 +1741,11 @@ export const FleetServiceListProcessesResponse: MessageFns<FleetServiceListProce
         : [],
       hosts: globalThis.Array.isArray(object?.hosts) ? object.hosts.map((e: any) => Host.fromJSON(e)) : [],
       errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => HostError.fromJSON(e)) : [],
+      hostProcesses: globalThis.Array.isArray(object?.hostProcesses)
+        ? object.hostProcesses.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : globalThis.Array.isArray(object?.host_processes)
+        ? object.host_processes.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : [],
     };
   },
 
@@ -1618,6 +1760,9 @@ export const FleetServiceListProcessesResponse: MessageFns<FleetServiceListProce
     if (message.errors?.length) {
       obj.errors = message.errors.map((e) => HostError.toJSON(e));
     }
+    if (message.hostProcesses?.length) {
+      obj.hostProcesses = message.hostProcesses.map((e) => base64FromBytes(e));
+    }
     return obj;
   },
 
@@ -1629,6 +1774,7 @@ export const FleetServiceListProcessesResponse: MessageFns<FleetServiceListProce
     message.processes = object.processes?.map((e) => HostProcess.fromPartial(e)) || [];
     message.hosts = object.hosts?.map((e) => Host.fromPartial(e)) || [];
     message.errors = object.errors?.map((e) => HostError.fromPartial(e)) || [];
+    message.hostProcesses = object.hostProcesses?.map((e) => e) || [];
     return message;
   },
 };
