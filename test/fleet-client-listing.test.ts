@@ -147,9 +147,11 @@ test('leaves times beyond 2^49 ms, negative times and groups to the generated co
 
 test('an answer cut short fails as it does with the generated codec', () => {
   const bytes = encode(listing);
-  for (const end of [1, 5, Math.floor(bytes.length / 2), bytes.length - 1]) {
-    const cut = bytes.subarray(0, end);
-    assert.equal(readProcessListing(cut), null, `cut at ${end}`);
+  const cuts = [1, 5, Math.floor(bytes.length / 2), bytes.length - 1].map((end) => bytes.subarray(0, end));
+  // An unknown length-delimited field, and a by-host entry, whose length is missing.
+  cuts.push(new Uint8Array([(5 << 3) | 2]), new Uint8Array([(4 << 3) | 2]));
+  for (const cut of cuts) {
+    assert.equal(readProcessListing(cut), null, `cut at ${cut.length}`);
     assert.throws(() => decodeListingGenerated(cut));
     assert.throws(() => decodeProcessListing(cut));
   }

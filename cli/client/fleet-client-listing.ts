@@ -108,6 +108,7 @@ function readListing(buf: Buffer): ProcessListing {
 
   /** The end of a length-delimited field whose length is at `pos`. */
   function endOfField(): number {
+    if (pos >= len) throw IRREGULAR;
     let n = buf[pos++]!;
     if (n >= 0x80) {
       pos--;
