@@ -132,12 +132,14 @@ test('skips fields it does not know, of every wire type, as the generated codec 
   assert.equal(fast.processes[0]!.info.group, 'a');
 });
 
-test('leaves times beyond 2^49 ms, negative times and groups to the generated codec, with the same result', () => {
+test('leaves times beyond 2^49 ms, negative times, groups and field number 0 to the generated codec, with the same result', () => {
   const cases: Array<[string, Uint8Array]> = [
     ['a start far in the future', encode({ ...listing, processes: [{ host: 'h', info: processInfo({ startMs: 2n ** 60n }) }] })],
     ['a negative stop', encode({ ...listing, processes: [{ host: 'h', info: processInfo({ stopMs: -1n }) }] })],
     ['a last seq beyond 2^49', encode({ ...listing, hosts: [host('h', { lastSeq: 2n ** 63n })] })],
     ['a deprecated group', new BinaryWriter().uint32((5 << 3) | 3).uint32((5 << 3) | 4).finish()],
+    // The generated codec stops at field number 0: the HostError after it is not read.
+    ['field number 0', Buffer.concat([encode(listing), Buffer.from([0, 1, 26, 0])])],
   ];
   for (const [what, bytes] of cases) {
     assert.equal(readProcessListing(bytes), null, what);
@@ -154,5 +156,43 @@ test('an answer cut short fails as it does with the generated codec', () => {
     assert.equal(readProcessListing(cut), null, `cut at ${cut.length}`);
     assert.throws(() => decodeListingGenerated(cut));
     assert.throws(() => decodeProcessListing(cut));
+  }
+});
+
+test('damaged answers read as the generated codec reads them, or fail as it does', () => {
+  // This guards against the reader taking a malformed answer that the generated codec would
+  // refuse or read differently: every cut of a small answer in both forms, and damaged copies.
+  const small: FleetServiceListProcessesResponse = {
+    processes: [
+      { host: 'web-1', info: processInfo({ group: 'api', name: 'api_0', description: 'pid 7, uptime 0:00:01' }) },
+      { host: 'web-1', info: processInfo({ group: 'api', name: 'api_1', exitStatus: -1 }) },
+      { host: 'db-1', info: processInfo({ group: 'pg', name: 'pg' }) },
+    ],
+    hosts: [host('web-1'), host('db-1', { liveness: HostLiveness.HOST_LIVENESS_STALE })],
+    errors: [{ host: 'x-1', fault: 'NO_SUCH_HOST', message: 'no such host: x-1' }],
+    hostProcesses: [],
+  };
+  const outcome = (read: () => unknown): unknown => {
+    try {
+      return { value: read() };
+    } catch {
+      return 'fails';
+    }
+  };
+  const same = (bytes: Uint8Array, what: string): void => {
+    assert.deepEqual(outcome(() => decodeProcessListing(bytes)), outcome(() => decodeListingGenerated(bytes)), what);
+  };
+  let seed = 0x5eed;
+  const random = (n: number): number => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return seed % n;
+  };
+  for (const bytes of [encode(small), encode(byHost(small))]) {
+    for (let end = 0; end <= bytes.length; end++) same(bytes.subarray(0, end), `cut at ${end}`);
+    for (let i = 0; i < 1500; i++) {
+      const damaged = Uint8Array.from(bytes);
+      for (let k = 0; k <= random(3); k++) damaged[random(damaged.length)] = random(4) === 0 ? 0x80 | random(128) : random(256);
+      same(damaged, `damaged copy ${i}`);
+    }
   }
 });
