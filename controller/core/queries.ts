@@ -5,7 +5,6 @@
 import { AddressMatcher, parseAddresses, type HostScope } from '../../common/address.js';
 import { FleetError } from '../../common/errors.js';
 import type { HistoryEvent } from '../../common/fleet-event.js';
-import type { ProcessInfo } from '../../common/process-info.js';
 import { fnmatchToRegExp } from '../../common/glob.js';
 import { matchesLabels, type HostInfo, type LabelSelector } from '../../common/host.js';
 import type { HistorySelection } from '../store/store.js';
@@ -35,40 +34,13 @@ export function listHosts(ctx: CoreContext, caller: Caller, query: HostsQuery = 
     .map((h) => hostInfo(ctx, h));
 }
 
-/** One host's part of a listing. */
-export interface HostProcesses {
-  host: string;
-  /**
-   * Sorted by group, then name. When the listing shows every process of the host this is the
-   * view's own array, the same object until the host's processes change: what an adapter
-   * derives from it (its wire form) can be kept, keyed on it, until then.
-   */
-  processes: readonly ProcessInfo[];
-}
-
 export interface ProcessListing extends Omit<Listing, 'hosts'> {
   hosts: HostInfo[];
-  /** `processes` again, host by host, in the same order. */
-  byHost: HostProcesses[];
 }
 
 export function listProcesses(ctx: CoreContext, caller: Caller, scope: HostScope, addresses: readonly string[]): ProcessListing {
   const listing = resolveListing({ registry: ctx.registry, view: ctx.view, caller }, addresses, scope);
-  return { ...listing, hosts: listing.hosts.map((h) => hostInfo(ctx, h)), byHost: byHost(ctx, listing.processes) };
-}
-
-/** A listing's processes come host by host, each host's in the view's order, so a run as long as the host's list is all of it. */
-function byHost(ctx: CoreContext, processes: Listing['processes']): HostProcesses[] {
-  const hosts: HostProcesses[] = [];
-  for (let i = 0; i < processes.length; ) {
-    const host = processes[i]!.host;
-    let end = i + 1;
-    while (end < processes.length && processes[end]!.host === host) end++;
-    const all = ctx.view.list(host);
-    hosts.push({ host, processes: end - i === all.length ? all : processes.slice(i, end).map((p) => p.info) });
-    i = end;
-  }
-  return hosts;
+  return { ...listing, hosts: listing.hosts.map((h) => hostInfo(ctx, h)) };
 }
 
 export interface HistoryRequest {

@@ -11,7 +11,6 @@ import type { ControlRequest as DomainControlRequest } from '../core/fan-out.js'
 import type { LogLine as DomainLogLine } from '../core/log-fan-in.js';
 import type { HostError as DomainHostError } from '../core/targets.js';
 import type { ProcessInfo } from '../../common/process-info.js';
-import type { HostProcesses as DomainHostProcesses } from '../core/queries.js';
 import {
   ControlAction,
   HostLiveness,
@@ -123,35 +122,69 @@ export function toProtoLogLine(line: DomainLogLine): LogLine {
 /**
  * ListProcesses' processes in wire form, one host at a time: `processes` (a HostProcess per
  * process) or `host_processes` (an encoded HostProcesses per host, what fleetctl asks for).
- * Each form of a host whose whole list is shown is kept, keyed on the process view's list
- * (listings far outnumber changes: `status -A` over 1,000 hosts would otherwise convert and
- * encode 20,000 infos each time). The view replaces a host's list when the host changes, so a
- * kept form is never out of date: it holds what converting the same infos now would give (a
- * running process's description has the uptime of its last transition either way; fleetctl
- * counts it on from start_ms).
+ * What is made for a run of a host's processes is kept until the host changes: listings far
+ * outnumber changes, and `status -A` over 1,000 hosts would otherwise convert and encode 20,000
+ * infos each time. The core never changes an info; a change replaces it with a new object. So
+ * a run is looked up by its first info and its form reused only while its infos are the very
+ * same objects in the same order, and a reused form holds what converting them now would give
+ * (a running process's description has the uptime of its last transition either way; fleetctl
+ * counts it on from start_ms). Kept forms go with the infos they were made from.
  */
 export class ListingForms {
-  private readonly messages = new WeakMap<readonly ProcessInfo[], HostProcess[]>();
-  private readonly encoded = new WeakMap<readonly ProcessInfo[], Buffer>();
+  private readonly kept = new WeakMap<ProcessInfo, KeptRun>();
 
-  processes(byHost: readonly DomainHostProcesses[]): HostProcess[] {
+  processes(listed: readonly ListedProcess[]): HostProcess[] {
     const processes: HostProcess[] = [];
-    for (const part of byHost) {
-      let messages = this.messages.get(part.processes);
-      if (messages === undefined) this.messages.set(part.processes, (messages = part.processes.map((info) => ({ host: part.host, info: toProtoProcessInfo(info) }))));
-      for (const message of messages) processes.push(message);
+    for (const run of this.runs(listed)) {
+      run.messages ??= run.infos.map((info) => ({ host: run.host, info: toProtoProcessInfo(info) }));
+      for (const message of run.messages) processes.push(message);
     }
     return processes;
   }
 
-  hostProcesses(byHost: readonly DomainHostProcesses[]): Buffer[] {
-    return byHost.map((part) => {
-      let bytes = this.encoded.get(part.processes);
-      if (bytes === undefined) {
-        const message = HostProcesses.encode({ host: part.host, processes: part.processes.map(toProtoProcessInfo) }).finish();
-        this.encoded.set(part.processes, (bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength)));
+  hostProcesses(listed: readonly ListedProcess[]): Buffer[] {
+    return this.runs(listed).map((run) => {
+      if (run.encoded === null) {
+        const bytes = HostProcesses.encode({ host: run.host, processes: run.infos.map(toProtoProcessInfo) }).finish();
+        run.encoded = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
-      return bytes;
+      return run.encoded;
     });
   }
+
+  /** The listing's runs of processes on one host (it lists them host by host), kept ones where nothing changed. */
+  private runs(listed: readonly ListedProcess[]): KeptRun[] {
+    const runs: KeptRun[] = [];
+    for (let start = 0; start < listed.length; ) {
+      const { host, info: first } = listed[start]!;
+      let end = start + 1;
+      while (end < listed.length && listed[end]!.host === host) end++;
+      let run = this.kept.get(first);
+      if (run === undefined || run.host !== host || !sameInfos(run.infos, listed, start, end)) {
+        run = { host, infos: listed.slice(start, end).map((p) => p.info), messages: null, encoded: null };
+        this.kept.set(first, run);
+      }
+      runs.push(run);
+      start = end;
+    }
+    return runs;
+  }
+}
+
+interface ListedProcess {
+  host: string;
+  info: ProcessInfo;
+}
+
+interface KeptRun {
+  host: string;
+  infos: readonly ProcessInfo[];
+  messages: HostProcess[] | null;
+  encoded: Buffer | null;
+}
+
+function sameInfos(infos: readonly ProcessInfo[], listed: readonly ListedProcess[], start: number, end: number): boolean {
+  if (infos.length !== end - start) return false;
+  for (let i = 0; i < infos.length; i++) if (infos[i] !== listed[start + i]!.info) return false;
+  return true;
 }

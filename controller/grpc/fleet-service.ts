@@ -28,8 +28,8 @@ export function createFleetService(
     listProcesses: unary(guard, (request, caller) => {
       const listing = core.listProcesses(caller, fromProtoScope(request.scope), request.addresses);
       return {
-        processes: request.byHost ? [] : listingForms.processes(listing.byHost),
-        hostProcesses: request.byHost ? listingForms.hostProcesses(listing.byHost) : [],
+        processes: request.byHost ? [] : listingForms.processes(listing.processes),
+        hostProcesses: request.byHost ? listingForms.hostProcesses(listing.processes) : [],
         hosts: listing.hosts.map(toProtoHost),
         errors: listing.errors.map(toProtoHostError),
       };
