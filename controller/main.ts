@@ -44,6 +44,10 @@ async function main(): Promise<number> {
   const log = createControllerLog(process.stderr);
   routeGrpcLogs(log);
   let controller;
+  // What ends the run: a signal, or the controller's own fatal error (then the exit status is 1,
+  // for systemd's Restart=on-failure).
+  let fatal: (() => void) | null = null;
+  const failed = new Promise<'fatal'>((resolve) => (fatal = () => resolve('fatal')));
   try {
     controller = await startController({
       listen: options.listen,
@@ -51,6 +55,7 @@ async function main(): Promise<number> {
       dataDir: options.dataDir,
       heartbeatMs: options.heartbeatMs,
       log,
+      onFatal: () => fatal?.(),
       ...(options.insecure ? {} : { auth: {}, tls: { certTtlMs: options.certTtlMs, extraNames: options.extraNames } }),
     });
   } catch (err) {
@@ -64,18 +69,21 @@ async function main(): Promise<number> {
   process.stdout.write(
     `${PROG} ${VERSION} ready: gRPC ${controller.grpcAddress} (${mode}), HTTP ${controller.httpUrl}, data ${controller.databasePath}\n`,
   );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  log.info(`${signal} received: closing`);
+  const reason = await Promise.race([
+    failed,
+    new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    }),
+  ]);
+  log.info(reason === 'fatal' ? 'cannot go on: closing' : `${reason} received: closing`);
   // A second signal while closing exits at once.
   const force = (): void => process.exit(1);
   process.once('SIGTERM', force);
   process.once('SIGINT', force);
   await controller.close();
   log.info('closed');
-  return 0;
+  return reason === 'fatal' ? 1 : 0;
 }
 
 main().then(

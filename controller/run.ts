@@ -31,6 +31,8 @@ export interface StartControllerOptions {
   dataDir: string;
   heartbeatMs: number;
   log?: ControllerLog;
+  /** The controller cannot go on (its store's writer thread died): logged, then this is called once. The owner should close it and exit non-zero. */
+  onFatal?: (err: Error) => void;
   /** Core settings beyond the command line (timeouts, throttle), for tests and benchmarks. */
   core?: Omit<ControllerCoreOptions, 'store' | 'heartbeatMs' | 'log'>;
   /**
@@ -89,7 +91,14 @@ export async function startController(options: StartControllerOptions): Promise<
   if (options.tls && !options.auth) throw new Error('startController: tls needs auth too: secure mode is both (fleet-controller without --insecure)');
   const log = options.log ?? silentLog;
   const databasePath = join(options.dataDir, DATABASE_FILE);
-  const store = await openSqliteStore({ path: databasePath, onError: (err) => log.error(err.message) });
+  const store = await openSqliteStore({
+    path: databasePath,
+    onError: (err) => log.error(err.message),
+    onFatal: (err) => {
+      log.error(err.message);
+      options.onFatal?.(err);
+    },
+  });
   let core: ControllerCore | null = null;
   let grpc: ControllerGrpcServer | null = null;
   try {

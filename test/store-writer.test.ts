@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import type { AgentEvent } from '../common/fleet-event.js';
 import { packEvents, ROW_WIDTH, unpackRow } from '../controller/store/sqlite-writer-protocol.js';
+import { SqliteWriter } from '../controller/store/sqlite-writer.js';
 import Database from 'better-sqlite3';
 import { dbPath, openStore, transitions } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
@@ -81,4 +84,22 @@ test('an operator write waits for another connection to finish its transaction w
     (await store.history({ limit: 10 })).map((e) => e.kind),
     ['action'],
   );
+});
+
+test('a writer thread that dies fails what waits and everything after with a clear error, and its owner hears of it once', async () => {
+  const dir = temp.fresh();
+  // A real thread that answers the first request (the ready check) and dies at the second.
+  const script = join(dir, 'dying-writer.mjs');
+  writeFileSync(
+    script,
+    "import { parentPort } from 'node:worker_threads';\nlet n = 0;\nparentPort.on('message', (r) => { if (n++ === 0) parentPort.postMessage({ id: r.id, ok: true, result: null }); else process.exit(3); });\n",
+  );
+  const died: Error[] = [];
+  const writer = await SqliteWriter.start(dbPath(dir), (err) => died.push(err), pathToFileURL(script));
+  await assert.rejects(writer.request('add-host', { name: 'web-1' }), /writer thread died \(exit code 3\)/);
+  await assert.rejects(writer.request('add-host', { name: 'web-2' }), /writer thread died/, 'and every request after it');
+  assert.equal(died.length, 1);
+  await writer.close();
+  await writer.close();
+  assert.equal(died.length, 1, 'close() after the death is quiet');
 });

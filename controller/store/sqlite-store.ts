@@ -46,6 +46,11 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** Hears about failures of background work (view writes, pruning), which is retried later. Default: a line on stderr. */
   onError?: (err: FleetError) => void;
+  /**
+   * Hears, once, that the store cannot go on: its writer thread died, so nothing more will be
+   * stored or acked. The owner should stop (a supervisor restarts it). Default: a line on stderr.
+   */
+  onFatal?: (err: FleetError) => void;
 }
 
 interface PendingAppend {
@@ -103,7 +108,9 @@ class SqliteStore implements FleetStore {
       configureConnection(db, { cacheMiB: 8, checkpointPages: 0 });
       registerFnmatch(db);
       migrate(db, path);
-      return new SqliteStore(db, await SqliteWriter.start(path), path, options);
+      const onFatal = options.onFatal ?? ((err) => process.stderr.write(`fleet-controller: ${err.message}\n`));
+      const writer = await SqliteWriter.start(path, (err) => onFatal(new FleetError('FAILED', `controller store ${path} cannot store anything more: ${err.message}; restart the controller`, { cause: err })));
+      return new SqliteStore(db, writer, path, options);
     } catch (err) {
       db.close();
       throw storeError(path, 'opening it', err);

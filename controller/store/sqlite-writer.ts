@@ -2,7 +2,8 @@
  * The main thread's side of the store's writer thread (sqlite-writer-thread.ts): requests go out
  * in order and are answered in order, each as a promise. A failed request rejects with the
  * SQLite error (its code kept, for sqlite-errors.ts); a writer that died fails every request
- * from then on. The worker keeps the process alive only while a request is waiting.
+ * from then on, and its owner hears of it once (`onDied`): nothing will be stored any more. The
+ * worker keeps the process alive only while a request is waiting.
  */
 import { Worker } from 'node:worker_threads';
 import type { WriterRequest, WriterResponse, WriterResults } from './sqlite-writer-protocol.js';
@@ -23,25 +24,33 @@ export class SqliteWriter {
   private closing: Promise<void> | null = null;
   private readonly exited: Promise<void>;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    onDied: (err: Error) => void,
+  ) {
     worker.unref();
     worker.on('message', (response: WriterResponse) => this.answer(response));
     worker.on('error', (err) => this.fail(err));
     this.exited = new Promise((resolve) => {
       worker.once('exit', (code) => {
-        this.fail(new Error(`the store's writer thread exited (code ${code})`));
+        const died = this.closing === null;
+        this.fail(new Error(`the store's writer thread ${died ? 'died' : 'ended'} (exit code ${code})`));
+        if (died) onDied(this.failure!);
         resolve();
       });
     });
   }
 
-  /** Starts the thread on `path` (already migrated); rejects with the reason it cannot open it. */
-  static async start(path: string): Promise<SqliteWriter> {
+  /**
+   * Starts the thread on `path` (already migrated); rejects with the reason it cannot open it.
+   * `onDied` hears of a thread that ends before close(). `script` is the thread's code (tests).
+   */
+  static async start(path: string, onDied: (err: Error) => void, script = new URL('./sqlite-writer-thread.js', import.meta.url)): Promise<SqliteWriter> {
     const data: WriterThreadData = { path };
     // The thread holds one batch at a time: a small young generation keeps its heap (and the
     // controller's RSS) small without costing it time.
-    const worker = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
-    const writer = new SqliteWriter(worker);
+    const worker = new Worker(script, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const writer = new SqliteWriter(worker, onDied);
     try {
       await writer.request('ready', {});
     } catch (err) {
