@@ -1,7 +1,7 @@
 // The simulator's processes in AgentService.Connect's wire types (the generated proto/gen types,
 // as the agent's own adapter agent/link/link-proto.ts builds them), and its client of the
 // service. Its events are encoded by hand (sim-encode.ts). One simulator speaks for hundreds of
-// hosts, so snapshots are built lean: the int64 times of a table mostly repeat and reuse one bigint.
+// hosts; its snapshots go through the generated codec, once per connection.
 import { formatUptime } from '../../common/process-info.js';
 import type { ProcessResult } from '../../proto/gen/fleet/v1/agent_control.js';
 import { makeGenericClientConstructor, type ChannelCredentials, type Client, type ClientDuplexStream, type ClientOptions } from '@grpc/grpc-js';
@@ -17,22 +17,6 @@ function description(p: SimProcess, now: number): string {
   return '';
 }
 
-/** BigInt(f(x)) for the last x asked for: a one-entry cache for values that repeat in runs. */
-function lastBigInt(f: (x: number) => number): (x: number) => bigint {
-  let lastX = Number.NaN;
-  let last = 0n;
-  return (x) => {
-    if (x !== lastX) {
-      lastX = x;
-      last = BigInt(f(x));
-    }
-    return last;
-  };
-}
-
-const startMs = lastBigInt((seconds) => seconds * 1000);
-const stopMs = lastBigInt((seconds) => seconds * 1000);
-
 /** The process as getProcessInfo would show it now. */
 export function toInfo(p: SimProcess): ProcessInfo {
   const now = Date.now() / 1000;
@@ -42,8 +26,8 @@ export function toInfo(p: SimProcess): ProcessInfo {
     state: toProtoState(p.state),
     description: description(p, Math.floor(now)),
     pid: p.pid,
-    startMs: startMs(p.start),
-    stopMs: stopMs(p.stop),
+    startMs: BigInt(p.start * 1000),
+    stopMs: BigInt(p.stop * 1000),
     spawnError: '',
     exitStatus: p.exitStatus,
     stdoutLogfile: '',

@@ -12,12 +12,13 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { ActionEvent, AgentEvent, HistoryEvent } from '../../common/fleet-event.js';
+import { AGENT_EVENT_KINDS } from '../../common/fleet-event.js';
 import { fnmatchToRegExp, hasMagic } from '../../common/glob.js';
 import type { ProcessState } from '../../common/process-state.js';
 import type { HostSelection, ProcessPattern } from './history-selection.js';
 import type { HistoryKind, HistoryQuery } from './store.js';
 
-const AGENT_KINDS = ['transition', 'exit', 'gap'] as const;
+const AGENT_KINDS = AGENT_EVENT_KINDS;
 
 interface EventRow {
   host_id: number;

@@ -14,7 +14,7 @@ import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FleetError } from '../../common/errors.js';
-import type { AgentEvent, HistoryEvent } from '../../common/fleet-event.js';
+import { AGENT_EVENT_KINDS, type AgentEvent, type HistoryEvent } from '../../common/fleet-event.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 import { BatchQueue } from './batch-queue.js';
 import { resolveSelection } from './history-selection.js';
@@ -58,7 +58,7 @@ interface PendingAppend {
   events: readonly AgentEvent[];
 }
 
-const EVENT_KINDS = new Set(['transition', 'exit', 'gap']);
+const EVENT_KINDS = new Set<string>(AGENT_EVENT_KINDS);
 
 /** Rows of the process view per transaction when writing it behind. */
 const VIEW_CHUNK_ROWS = 1000;

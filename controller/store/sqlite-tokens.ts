@@ -5,11 +5,12 @@
  * openTokenDatabase(), which works while a controller runs: WAL lets both read, and a busy
  * timeout makes a write wait for the controller's transaction instead of failing.
  */
-import Database, { type Statement } from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FleetError } from '../../common/errors.js';
-import { writeWhenFree } from './sqlite-connection.js';
+import { configureConnection, openDatabase, writeWhenFree } from './sqlite-connection.js';
 import { closedError, storeError } from './sqlite-errors.js';
 import { migrate } from './sqlite-migrations.js';
 import type { AuditEntry, AuditQuery, NewAction, StoredSession, StoredToken, TokenStore } from './store.js';
@@ -228,15 +229,14 @@ export function openTokenDatabase(path: string): TokenDatabase {
   }
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    db = openDatabase(file, BUSY_TIMEOUT_MS);
   } catch (err) {
     throw storeError(file, 'opening it', err);
   }
   let closed = false;
   try {
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
-    if (mode !== 'wal') throw new Error(`SQLite kept journal_mode=${String(mode)} instead of wal`);
-    db.pragma('synchronous = NORMAL');
+    // A short-lived process: SQLite's default cache and checkpoint interval.
+    configureConnection(db, { cacheMiB: 2, checkpointPages: 1000 });
     migrate(db, file);
   } catch (err) {
     db.close();
