@@ -3,7 +3,7 @@
 // for an admin token, `fleetctl token create --role join` for the hosts); and what the bench
 // reads of it from /proc.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../agent/impls.js';
@@ -84,10 +84,45 @@ export function memoryMiB(pid: number): { rss: number; peak: number } | null {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
+/** The fields of a /proc stat line after the command name: fields[0] is its state. */
+function statFields(path: string): string[] | null {
+  const stat = readText(path);
+  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : null;
+}
+
 /** CPU seconds (user + system) of a whole process so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (!stat) return Number.NaN;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const fields = statFields(`/proc/${pid}/stat`);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : Number.NaN;
+}
+
+/** A process's CPU seconds so far by kind of thread. */
+export interface ThreadCpu {
+  /** The main thread: the event loop. */
+  main: number;
+  /** Threads below normal priority: the controller's store writer (nice 10). */
+  niced: number;
+  /** The rest at normal priority: V8's helpers (concurrent GC, compilers) and libuv's pool. */
+  helpers: number;
+}
+
+/** CPU seconds of each of `pid`'s threads, from /proc/<pid>/task/<tid>/stat, summed by kind. */
+export function threadCpuSeconds(pid: number): ThreadCpu {
+  const sums: ThreadCpu = { main: 0, niced: 0, helpers: 0 };
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { main: Number.NaN, niced: Number.NaN, helpers: Number.NaN };
+  }
+  for (const tid of tids) {
+    const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
+    if (!fields) continue; // a thread that just ended
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    // fields[16] is the nice value.
+    if (tid === String(pid)) sums.main += seconds;
+    else if (Number(fields[16]) > 0) sums.niced += seconds;
+    else sums.helpers += seconds;
+  }
+  return sums;
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Workspace } from '../agent/processes.js';
-import { cpuSeconds, memoryMiB, startControllerDaemon, type RunningControllerDaemon, type SecureAccess } from './controller-daemon.js';
+import { cpuSeconds, memoryMiB, threadCpuSeconds, type ThreadCpu, startControllerDaemon, type RunningControllerDaemon, type SecureAccess } from './controller-daemon.js';
 import { FleetClient, type ControlOutcome } from './fleet-client.js';
 import type { ScaleOptions } from './options.js';
 import { figure, stat, type Figure, type ScenarioReport } from './report.js';
@@ -112,6 +112,7 @@ async function commandPhase({ ctl, sims, client, o, total, add, report, step }: 
   // CPU-seconds per restart, whole processes (the controller's writer thread included): unlike
   // wall times, they hold on a machine busy with something else.
   const restartCpu: number[] = [];
+  const restartThreads: ThreadCpu[] = [];
   const restartSimCpu: number[] = [];
   const simCpu = (): number => sims.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const reached: number[] = [];
@@ -133,16 +134,17 @@ async function commandPhase({ ctl, sims, client, o, total, add, report, step }: 
   }
   for (let rep = 1; rep <= o.restartReps; rep++) {
     const t = wallMs();
-    const [cpu0, simCpu0] = [cpuSeconds(ctl.daemon.pid), simCpu()];
+    const [cpu0, simCpu0] = [threadCpuSeconds(ctl.daemon.pid), simCpu()];
     const out = await client.control('restart');
     const settled = await sims.settle(300_000);
-    const [cpu1, simCpu1] = [cpuSeconds(ctl.daemon.pid), simCpu()];
+    const [cpu1, simCpu1] = [threadCpuSeconds(ctl.daemon.pid), simCpu()];
     const stats = await sims.stats();
     stall = Math.max(stall, stats.maxLoopDelayMs);
     if (failed('restart', rep, out)) continue;
     const lastCommand = Math.max(...stats.hosts.map((h) => h.lastCommandAt));
     restart.push(out.ms);
-    restartCpu.push(cpu1 - cpu0);
+    restartThreads.push({ main: cpu1.main - cpu0.main, niced: cpu1.niced - cpu0.niced, helpers: cpu1.helpers - cpu0.helpers });
+    restartCpu.push(cpu1.main + cpu1.niced + cpu1.helpers - (cpu0.main + cpu0.niced + cpu0.helpers));
     restartSimCpu.push(simCpu1 - simCpu0);
     reached.push(lastCommand - t);
     stored.push(settled.doneAt - t);
@@ -164,6 +166,10 @@ async function commandPhase({ ctl, sims, client, o, total, add, report, step }: 
   add(figure({ key: 'restart_reached_ms', label: '  ... until the command reached the last host, ms', fleet: stat(reached, 'median') }));
   add(figure({ key: 'restart_stored_ms', label: `  ... until its ${(total * 5).toLocaleString('en-US')} events are stored and acked, ms`, fleet: stat(stored, 'median') }));
   add(figure({ key: 'restart_cpu_s', label: '  ... controller CPU per restart (until stored), s', digits: 2, fleet: stat(restartCpu, 'median') }));
+  const threads = (kind: keyof ThreadCpu): number[] => restartThreads.map((t) => t[kind]);
+  add(figure({ key: 'restart_cpu_main_s', label: '      main thread (the event loop), s', digits: 2, fleet: stat(threads('main'), 'median') }));
+  add(figure({ key: 'restart_cpu_writer_s', label: '      store writer thread (nice 10), s', digits: 2, fleet: stat(threads('niced'), 'median') }));
+  add(figure({ key: 'restart_cpu_helpers_s', label: "      V8's helper threads (concurrent GC) and libuv's pool, s", digits: 2, fleet: stat(threads('helpers'), 'median') }));
   add(figure({ key: 'restart_sim_cpu_s', label: "  ... the simulators' CPU per restart (same 2 cores), s", digits: 2, fleet: stat(restartSimCpu, 'median') }));
   add(figure({ key: 'command_sim_stall_ms', label: "  ... the simulators' longest event-loop stall meanwhile, ms", fleet: stat([stall], 'once') }));
 }

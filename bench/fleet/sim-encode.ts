@@ -1,8 +1,11 @@
-// The simulator's hot path in protobuf bytes written by hand: each HostEvent encoded once, when
-// it is numbered, and a ConnectRequest{events} made by joining encoded events. A simulator speaks
-// for hundreds of hosts on the controller's own 2 CPUs, and the generated writer was most of its
-// CPU: time the controller's measurements then waited for. The bytes are what the generated codec
-// writes for the same event (test/bench-sim-encode.test.ts decodes them with it and compares).
+// The simulator's hot path in protobuf bytes written by hand. A simulated host keeps its unacked
+// events in a SimEventLog: each HostEvent encoded once, when it is numbered, straight into one
+// buffer already framed as an EventBatch's repeated field, so a ConnectRequest{events} is a
+// header and a copy of a range of it, and no object is made per event. A simulator speaks for
+// hundreds of hosts on the controller's own 2 CPUs: the generated writer, then an allocation per
+// event and the garbage collection that followed, were most of its CPU, time the controller's
+// measurements then waited for. The bytes are what the generated codec writes for the same events
+// (test/bench-sim-encode.test.ts decodes them with it and compares).
 import { toProtoState } from '../../proto/process-convert.js';
 import type { SimChange, SimProcess } from './sim-processes.js';
 
@@ -68,9 +71,15 @@ class ByteWriter {
     return this.byte(tag).varint(b.length).bytes(b);
   }
 
-  /** A copy of what was written. */
-  take(): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.buf, 0, this.pos);
+  /** Bytes `from`..`to` of what was written (a view, valid until the next write). */
+  view(from = 0, to = this.pos): Uint8Array {
+    return this.buf.subarray(from, to);
+  }
+
+  /** Drops the first `n` bytes written, moving the rest to the front. */
+  shift(n: number): void {
+    this.buf.copy(this.buf, 0, n, this.pos);
+    this.pos -= n;
   }
 }
 
@@ -84,40 +93,72 @@ function namesOf(p: SimProcess): { group: Buffer; name: Buffer } {
 }
 
 const body = new ByteWriter();
-const event = new ByteWriter();
 
-/** The HostEvent with sequence number `seq` for `change`, at `time` (epoch ms). */
-export function encodeHostEvent(seq: number, time: number, change: SimChange): Uint8Array {
-  const { group, name } = namesOf(change.process);
-  body.reset().field(0x0a, group).field(0x12, name);
-  if (change.kind === 'transition') {
-    body.byte(0x18).varint(toProtoState(change.from)).byte(0x20).varint(toProtoState(change.to));
-    if (change.pid !== 0) body.byte(0x28).varint(change.pid);
-    if (change.start !== 0) body.byte(0x38).varint(change.start * 1000);
-    if (change.stop !== 0) body.byte(0x40).varint(change.stop * 1000);
-    if (change.exitStatus !== 0) body.byte(0x48).int32(change.exitStatus);
-  } else {
-    let signal = signals.get(change.signal);
-    if (!signal) signals.set(change.signal, (signal = Buffer.from(change.signal)));
-    if (change.pid !== 0) body.byte(0x18).varint(change.pid);
-    body.field(0x2a, signal);
-    if (change.expected) body.byte(0x30).byte(1);
+/**
+ * A host's events in seq order, each stored as EventBatch field 1 (tag, length, HostEvent), one
+ * after another in one buffer. Index 0 is the oldest event kept.
+ */
+export class SimEventLog {
+  private readonly bytes = new ByteWriter();
+  /** Where each event starts in `bytes`, from `head` on; ends[i] is starts[i + 1] or bytes.pos. */
+  private starts: number[] = [];
+  /** Events dropped from the front of `starts` (compacted away now and then). */
+  private head = 0;
+  private readonly request = new ByteWriter();
+
+  get count(): number {
+    return this.starts.length - this.head;
   }
-  // HostEvent: seq = 1, time_ms = 2, transition = 3 | exit = 4.
-  event.reset().byte(0x08).varint(seq).byte(0x10).varint(time);
-  event.field(change.kind === 'transition' ? 0x1a : 0x22, body.take());
-  return event.take();
-}
 
-const request = new ByteWriter();
+  /** Appends the HostEvent with sequence number `seq` for `change`, at `time` (epoch ms). */
+  append(seq: number, time: number, change: SimChange): void {
+    const { group, name } = namesOf(change.process);
+    body.reset().field(0x0a, group).field(0x12, name);
+    if (change.kind === 'transition') {
+      body.byte(0x18).varint(toProtoState(change.from)).byte(0x20).varint(toProtoState(change.to));
+      if (change.pid !== 0) body.byte(0x28).varint(change.pid);
+      if (change.start !== 0) body.byte(0x38).varint(change.start * 1000);
+      if (change.stop !== 0) body.byte(0x40).varint(change.stop * 1000);
+      if (change.exitStatus !== 0) body.byte(0x48).int32(change.exitStatus);
+    } else {
+      let signal = signals.get(change.signal);
+      if (!signal) signals.set(change.signal, (signal = Buffer.from(change.signal)));
+      if (change.pid !== 0) body.byte(0x18).varint(change.pid);
+      body.field(0x2a, signal);
+      if (change.expected) body.byte(0x30).byte(1);
+    }
+    // HostEvent: seq = 1, time_ms = 2, transition = 3 | exit = 4; framed as EventBatch.events = 1.
+    const length = 2 + varintLength(seq) + varintLength(time) + 1 + varintLength(body.pos) + body.pos;
+    this.starts.push(this.bytes.pos);
+    this.bytes.byte(0x0a).varint(length).byte(0x08).varint(seq).byte(0x10).varint(time);
+    this.bytes.byte(change.kind === 'transition' ? 0x1a : 0x22).varint(body.pos).bytes(body.view());
+  }
 
-/** ConnectRequest{events: EventBatch{events}} from encoded HostEvents. */
-export function eventsRequest(events: readonly Uint8Array[]): Uint8Array {
-  let batchLength = 0;
-  for (const e of events) batchLength += 1 + varintLength(e.length) + e.length;
-  request.reset().byte(0x1a).varint(batchLength);
-  for (const e of events) request.field(0x0a, e);
-  return request.take();
+  /** Forgets the `n` oldest events. */
+  drop(n: number): void {
+    this.head += Math.min(n, this.count);
+    if (this.head === this.starts.length) return this.clear();
+    // Compact once the dropped part is most of the buffer, so each byte moves about once.
+    const first = this.starts[this.head]!;
+    if (first < this.bytes.pos / 2) return;
+    this.bytes.shift(first);
+    this.starts = this.starts.slice(this.head).map((start) => start - first);
+    this.head = 0;
+  }
+
+  clear(): void {
+    this.bytes.reset();
+    this.starts = [];
+    this.head = 0;
+  }
+
+  /** ConnectRequest{events: EventBatch} with events `from` up to `to` (exclusive), as bytes of its own. */
+  eventsRequest(from: number, to: number): Uint8Array {
+    const start = from < to ? this.starts[this.head + from]! : 0;
+    const end = to < this.count ? this.starts[this.head + to]! : this.bytes.pos;
+    const events = from < to ? this.bytes.view(start, end) : this.bytes.view(0, 0);
+    return Uint8Array.prototype.slice.call(this.request.reset().byte(0x1a).varint(events.length).bytes(events).view(), 0);
+  }
 }
 
 function varintLength(n: number): number {

@@ -19,7 +19,7 @@ import type { Command, CommandResult, ConnectRequest, ConnectResponse } from '..
 import type { AgentCredentials } from '../../agent/link/agent-credentials.js';
 import { CONTROLLER_CHANNEL_OPTIONS, controllerCredentials } from '../../agent/link/controller-tls.js';
 import { SimProcessTable, type SimChange, type SimResult } from './sim-processes.js';
-import { encodeHostEvent, eventsRequest } from './sim-encode.js';
+import { SimEventLog } from './sim-encode.js';
 import { SimAgentClient, toInfo, toProtoResult, type SimConnectCall } from './sim-wire.js';
 
 const HELLO_TIMEOUT_MS = 20_000;
@@ -79,8 +79,8 @@ export class SimHost {
 
   private seq = 0;
   private acked = 0;
-  /** Encoded HostEvents with seqs acked+1 .. seq, in order (unacked[0] has seq `acked + 1`). */
-  private unacked: Uint8Array[] = [];
+  /** Encoded HostEvents with seqs acked+1 .. seq, in order (index 0 has seq `acked + 1`). */
+  private readonly unacked = new SimEventLog();
   /** The highest seq written on the current stream. */
   private sent = 0;
   private floodLeft = 0;
@@ -256,7 +256,7 @@ export class SimHost {
       // The controller has seqs this simulator never assigned (a database from an earlier run):
       // carry on numbering after them, as an agent with a reset state_dir would be told to.
       this.seq = ackedSeq;
-      this.unacked = [];
+      this.unacked.clear();
       this.acked = ackedSeq;
     } else {
       this.trim(ackedSeq);
@@ -283,13 +283,13 @@ export class SimHost {
 
   private trim(seq: number): void {
     if (seq <= this.acked) return;
-    this.unacked.splice(0, Math.min(this.unacked.length, seq - this.acked));
+    this.unacked.drop(seq - this.acked);
     this.acked = Math.min(seq, this.seq);
   }
 
   private emit(changes: SimChange[]): void {
     const time = Date.now();
-    for (const change of changes) this.unacked.push(encodeHostEvent(++this.seq, time, change));
+    for (const change of changes) this.unacked.append(++this.seq, time, change);
   }
 
   /** Sends what the window allows, in seq order; new flood events are made only when there is room for them. */
@@ -303,9 +303,9 @@ export class SimHost {
       }
       const limit = Math.min(this.seq, this.acked + this.options.window, this.sent + this.options.batch);
       if (limit <= this.sent) return;
-      const events = this.unacked.slice(this.sent - this.acked, limit - this.acked);
+      const request = this.unacked.eventsRequest(this.sent - this.acked, limit - this.acked);
       this.sent = limit;
-      if (!call.write(eventsRequest(events))) {
+      if (!call.write(request)) {
         this.draining = true;
         const generation = this.generation;
         call.once('drain', () => {
