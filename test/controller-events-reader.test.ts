@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { EventRows } from '../common/event-rows.js';
 import { readEventBatch } from '../controller/grpc/agent-events-reader.js';
 import { fromConnectRequest } from '../controller/grpc/convert-link.js';
 import { ConnectRequest } from '../proto/gen/fleet/v1/agent_link.js';
@@ -8,10 +9,16 @@ import { ProcessState } from '../proto/gen/fleet/v1/process.js';
 
 const encode = (events: HostEvent[]): Buffer => Buffer.from(ConnectRequest.encode({ body: { $case: 'events', value: { events } } }).finish());
 
+/** Every row as its event and detail. */
+function eventsOf(rows: EventRows): unknown[] {
+  return Array.from({ length: rows.count }, (_, i) => ({ event: rows.event(rows.start + i, 'web-1'), detail: rows.detail(rows.start + i) }));
+}
+
 /** What the generated codec and fromConnectRequest make of `bytes`, or the error they throw. */
 function generated(bytes: Buffer): unknown {
   try {
-    return fromConnectRequest(ConnectRequest.decode(bytes), 'web-1');
+    const message = fromConnectRequest(ConnectRequest.decode(bytes), 'web-1');
+    return message.kind === 'events' ? { kind: 'events', events: eventsOf(message.rows) } : message;
   } catch (err) {
     return { error: (err as Error).message };
   }
@@ -19,7 +26,7 @@ function generated(bytes: Buffer): unknown {
 
 function fast(bytes: Buffer): unknown {
   const batch = readEventBatch(bytes);
-  return batch === null ? null : { kind: 'events', events: batch.withHost('web-1') };
+  return batch === null ? null : { kind: 'events', events: eventsOf(batch.rows) };
 }
 
 const transition = (seq: number, extra: Partial<Extract<HostEvent['kind'], { $case: 'transition' }>['value']> = {}): HostEvent => ({

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore, transitions } from './helpers/store-fixtures.js';
+import { openStore, transitions , appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 const WRITER = fileURLToPath(new URL('./helpers/store-writer.js', import.meta.url));
@@ -56,7 +56,7 @@ test('a database in a read-only directory is refused with FAILED naming it', { s
   const ro = temp.fresh();
   {
     await using store = await openStore(ro);
-    await store.appendEvents('web-1', transitions('web-1', 1, 10));
+    await appendAll(store, 'web-1', transitions('web-1', 1, 10));
   }
   const db = join(ro, 'fleet.db');
   const lines = await writerInNamespace(`mount --bind ${quote(ro)} ${quote(ro)}; mount -o remount,bind,ro ${quote(ro)}`, ['open', db]);

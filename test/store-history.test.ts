@@ -4,7 +4,7 @@ import { parseAddress } from '../common/address.js';
 import type { HistoryEvent } from '../common/fleet-event.js';
 import type { FleetStore, HistoryQuery } from '../controller/store/store.js';
 import { rejectsWith } from './helpers/fleet-error.js';
-import { exit, gap, openStore, transition } from './helpers/store-fixtures.js';
+import { exit, gap, openStore, transition , appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 const temp = makeTempDir('fleetvisor-store-');
@@ -22,18 +22,18 @@ async function read(query: Partial<HistoryQuery>): Promise<string[]> {
 before(async () => {
   store = await openStore(temp.fresh());
   for (const name of ['web-1', 'web-2', 'db-1']) await store.recordConnect({ name, labels: {}, agentVersion: '1', peer: 'p', time: 1 });
-  await store.appendEvents('web-1', [
+  await appendAll(store, 'web-1', [
     transition('web-1', 1, { time: 100 }),
     exit('web-1', 2, { time: 200, exitStatus: null, signal: 'SIGKILL' }),
     transition('web-1', 3, { time: 300, group: 'worker', name: 'worker_0' }),
     transition('web-1', 4, { time: 300, group: 'worker', name: 'worker_1' }),
     gap('web-1', 5, 6, 9, { time: 400 }),
   ]);
-  await store.appendEvents('web-2', [
+  await appendAll(store, 'web-2', [
     transition('web-2', 1, { time: 150 }),
     transition('web-2', 2, { time: 250, group: 'api', name: 'api-x' }),
   ]);
-  await store.appendEvents('db-1', [transition('db-1', 1, { time: 120, group: 'db', name: 'db' }), exit('db-1', 2, { time: 300, group: 'db', name: 'db' })]);
+  await appendAll(store, 'db-1', [transition('db-1', 1, { time: 120, group: 'db', name: 'db' }), exit('db-1', 2, { time: 300, group: 'db', name: 'db' })]);
   const action = { who: 'alice', origin: '127.0.0.1', addresses: ['web:*'], result: 'ok' };
   await store.recordAction({ ...action, time: 50, action: 'update', hosts: [] });
   await store.recordAction({ ...action, time: 250, action: 'restart', hosts: ['web-1', 'web-2'] });
@@ -130,7 +130,7 @@ test('a few hosts among many read the same history as a filter over all of it', 
   // Times out of seq order within a host (clock steps) and ties across hosts.
   for (const host of hosts) {
     const n = Number(host.slice(2));
-    await big.appendEvents(host, Array.from({ length: 12 }, (_, i) => transition(host, i + 1, { time: 1_000 + ((i * 37 + n * 11) % 50) })));
+    await appendAll(big, host, Array.from({ length: 12 }, (_, i) => transition(host, i + 1, { time: 1_000 + ((i * 37 + n * 11) % 50) })));
   }
   const all = await big.history({ limit: 10_000 });
   assert.equal(all.length, 480);

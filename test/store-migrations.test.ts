@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LATEST_VERSION, MIGRATIONS, migrate } from '../controller/store/sqlite-migrations.js';
 import { rejectsWith } from './helpers/fleet-error.js';
-import { dbPath, openStore, transition } from './helpers/store-fixtures.js';
+import { dbPath, openStore, transition , appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 const temp = makeTempDir('fleetvisor-store-');
@@ -50,7 +50,7 @@ test('a later migration is applied to a database of an earlier version, keeping 
   const dir = temp.fresh();
   {
     await using store = await openStore(dir);
-    await store.appendEvents('web-1', [transition('web-1', 1)]);
+    await appendAll(store, 'web-1', [transition('web-1', 1)]);
   }
   const db = new Database(dbPath(dir));
   try {
@@ -107,7 +107,7 @@ test('a damaged database is reported as damaged, with how to recover', async () 
   const dir = temp.fresh();
   {
     await using store = await openStore(dir);
-    await store.appendEvents('web-1', Array.from({ length: 2000 }, (_, i) => transition('web-1', i + 1)));
+    await appendAll(store, 'web-1', Array.from({ length: 2000 }, (_, i) => transition('web-1', i + 1)));
   }
   // Scribble over the pages after the first (the header stays valid, the b-trees do not).
   const bytes = readFileSync(dbPath(dir));

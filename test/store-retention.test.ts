@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistoryEvent } from '../common/fleet-event.js';
-import { openStore, transition } from './helpers/store-fixtures.js';
+import { openStore, transition , appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -15,7 +15,7 @@ const interleaved = (host: 'a' | 'b') => Array.from({ length: 50 }, (_, i) => tr
 
 test('beyond maxEvents the oldest events go, in steps', async () => {
   await using store = await openStore(temp.fresh(), { retention: { maxEvents: 30, stepRows: 7 } });
-  await Promise.all([store.appendEvents('a', interleaved('a')), store.appendEvents('b', interleaved('b'))]);
+  await Promise.all([appendAll(store, 'a', interleaved('a')), appendAll(store, 'b', interleaved('b'))]);
   const before = await store.history({ limit: 1000 });
   assert.equal(await store.prune(), 70);
   assert.deepEqual(seqsOf(await store.history({ limit: 1000 })), seqsOf(before.slice(-30)));
@@ -25,7 +25,7 @@ test('beyond maxEvents the oldest events go, in steps', async () => {
 test('events older than maxAgeMs go, by their own time', async () => {
   let now = 1_060;
   await using store = await openStore(temp.fresh(), { retention: { maxAgeMs: 50, stepRows: 4 }, now: () => now });
-  await Promise.all([store.appendEvents('a', interleaved('a')), store.appendEvents('b', interleaved('b'))]);
+  await Promise.all([appendAll(store, 'a', interleaved('a')), appendAll(store, 'b', interleaved('b'))]);
   assert.equal(await store.prune(), 9, 'times 1001..1009 are older than 1010');
   assert.equal((await store.history({ limit: 1 })).length, 1);
   assert.deepEqual(seqsOf(await store.history({ limit: 1000, until: 1_012 })), ['b#5', 'a#6']);
@@ -35,9 +35,9 @@ test('events older than maxAgeMs go, by their own time', async () => {
 
 test('a pruned event is not stored again when an agent resends it', async () => {
   await using store = await openStore(temp.fresh(), { retention: { maxEvents: 10 } });
-  await store.appendEvents('a', interleaved('a'));
+  await appendAll(store, 'a', interleaved('a'));
   await store.prune();
-  const resend = await store.appendEvents('a', interleaved('a'));
+  const resend = await appendAll(store, 'a', interleaved('a'));
   assert.deepEqual(resend, { lastSeq: 50, stored: [] });
   assert.equal((await store.history({ limit: 1000 })).length, 10);
 });
@@ -45,7 +45,7 @@ test('a pruned event is not stored again when an agent resends it', async () => 
 test('operator actions are kept whatever the event bound', async () => {
   await using store = await openStore(temp.fresh(), { retention: { maxEvents: 1, maxAgeMs: 1 }, now: () => 1_000_000 });
   await store.recordAction({ time: 5, who: 'alice', origin: 'local', action: 'stop', addresses: ['all'], hosts: [], result: 'ok' });
-  await store.appendEvents('a', interleaved('a'));
+  await appendAll(store, 'a', interleaved('a'));
   await store.prune();
   assert.deepEqual(seqsOf(await store.history({ limit: 1000 })), ['action 1']);
 });
@@ -58,7 +58,7 @@ test('the background pruner keeps the bound without being asked, yielding betwee
     ticks++;
     if (!done) setImmediate(tick);
   };
-  await Promise.all([store.appendEvents('a', interleaved('a')), store.appendEvents('b', interleaved('b'))]);
+  await Promise.all([appendAll(store, 'a', interleaved('a')), appendAll(store, 'b', interleaved('b'))]);
   setImmediate(tick);
   await waitFor(async () => (await store.history({ limit: 1000 })).length === 5, { what: 'the background pruner to leave 5 events' });
   done = true;

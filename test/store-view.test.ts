@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import type { HostProcess } from '../controller/store/store.js';
-import { dbPath, openStore, processInfo } from './helpers/store-fixtures.js';
+import { dbPath, openStore, processInfo , appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -68,7 +68,7 @@ test('view changes are written behind without waiting for close()', async () => 
 test('a reconnect updates the host and keeps its lastSeq', async () => {
   await using store = await openStore(temp.fresh());
   await store.recordConnect({ name: 'web-1', labels: { a: '1' }, agentVersion: '0.1.0', peer: 'p1', time: 1_000 });
-  await store.appendEvents('web-1', [{ kind: 'gap', host: 'web-1', seq: 4, time: 1, fromSeq: 1, toSeq: 3 }]);
+  await appendAll(store, 'web-1', [{ kind: 'gap', host: 'web-1', seq: 4, time: 1, fromSeq: 1, toSeq: 3 }]);
   const again = await store.recordConnect({ name: 'web-1', labels: { a: '2' }, agentVersion: '0.2.0', peer: 'p2', time: 2_000 });
   assert.deepEqual(again, { name: 'web-1', labels: { a: '2' }, agentVersion: '0.2.0', lastSeen: 2_000, connectedAt: 2_000, peer: 'p2', lastSeq: 4 });
 });

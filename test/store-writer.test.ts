@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import type { AgentEvent } from '../common/fleet-event.js';
-import { packEvents, ROW_WIDTH, unpackRow } from '../controller/store/sqlite-writer-protocol.js';
+import { EventRows, ROW_WIDTH } from '../common/event-rows.js';
+import { forEachPackedRow, packEvents } from '../controller/store/sqlite-writer-protocol.js';
 import { SqliteWriter } from '../controller/store/sqlite-writer.js';
 import Database from 'better-sqlite3';
-import { dbPath, openStore, transitions } from './helpers/store-fixtures.js';
+import { dbPath, openStore, transitions , appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -21,17 +22,20 @@ test('event rows cross to the writer thread packed and come out as the INSERT co
     { kind: 'exit', host: 'a', seq: 3, time: 1_700_000_000_003, group: 'web', name: 'web_0', pid: 42, exitStatus: 0, signal: null, expected: false },
   ];
   const gap: AgentEvent = { kind: 'gap', host: 'b', seq: 9, time: 5, fromSeq: 4, toSeq: 8 };
+  // Host 7's events in two batches, the second a view that starts past its first row.
   const packed = packEvents(
     [
-      { hostId: 7, events },
-      { hostId: 8, events: [gap] },
+      { hostId: 7, batches: [EventRows.fromEvents(events.slice(0, 1)), EventRows.fromEvents([events[0]!, ...events.slice(1)]).after(1)] },
+      { hostId: 8, batches: [EventRows.fromEvents([gap])] },
     ],
     [7, 3, 8, 9],
   );
   assert.equal(packed.numbers.length, 4 * ROW_WIDTH);
-  assert.deepEqual(packed.strings, ['web', 'web_0', 'RUNNING', 'STOPPING', 'SIGTERM'], 'each distinct string once');
+  assert.deepEqual(packed.batches, [7, 1, 7, 2, 8, 1]);
+  assert.deepEqual(packed.strings[1], ['web', 'web_0', 'SIGTERM'], "each batch's distinct strings once (states are numbers)");
   assert.deepEqual(packed.lastSeqs, [7, 3, 8, 9]);
-  const rows = [0, 1, 2, 3].map((row) => unpackRow(packed, row, []));
+  const rows: unknown[][] = [];
+  forEachPackedRow(packed, (batch, i, hostId) => rows.push(batch.insertColumns(i, hostId, [])));
   assert.deepEqual(rows, [
     [7, 1, 1_700_000_000_001, 'transition', 'web', 'web_0', 'RUNNING', 'STOPPING', 42, null, null, null, null, null],
     [7, 2, 1_700_000_000_002, 'exit', 'web', 'web_0', null, null, 42, null, 'SIGTERM', 1, null, null],
@@ -51,7 +55,7 @@ function threadNices(): number[] {
 test('the store writes on a thread of its own that runs below normal priority, and ends it on close', { skip: process.platform !== 'linux' }, async () => {
   const before = threadNices().length;
   const store = await openStore(temp.fresh());
-  await store.appendEvents('web-1', transitions('web-1', 1, 3));
+  await appendAll(store, 'web-1', transitions('web-1', 1, 3));
   assert.deepEqual(
     threadNices().filter((nice) => nice === 10),
     [10],

@@ -114,10 +114,7 @@ async function readMessages(ctx: CoreContext, session: AgentSession, messages: A
         ctx.ingest.snapshot(session, message.processes);
         break;
       case 'events':
-        for (const { event } of message.events) {
-          if (event.host !== session.host) throw new FleetError('BAD_ARGUMENTS', `an event for host ${event.host} on the stream of ${session.host}`);
-        }
-        await ctx.ingest.events(session, message.events);
+        await ctx.ingest.events(session, message.rows);
         break;
       case 'heartbeat':
         break;

@@ -15,13 +15,13 @@ import type { FleetStore } from '../store/store.js';
 import type { AgentSession } from './agent-session.js';
 import type { EventBus } from './event-bus.js';
 import type { HostRegistry } from './host-registry.js';
-import type { IncomingEvent } from './link-protocol.js';
 import type { ProcessView } from './process-view.js';
+import type { EventRows } from '../../common/event-rows.js';
 import type { TransitionEvent } from '../../common/fleet-event.js';
 import { infoAfterTransition, type ProcessInfo, type TransitionDetail } from '../../common/process-info.js';
 import type { ControllerLog } from '../log.js';
 
-type Item = { session: AgentSession; kind: 'events'; events: IncomingEvent[] } | { session: AgentSession; kind: 'snapshot'; processes: ProcessInfo[] };
+type Item = { session: AgentSession; kind: 'events'; rows: EventRows } | { session: AgentSession; kind: 'snapshot'; processes: ProcessInfo[] };
 
 export interface IngestContext {
   store: FleetStore;
@@ -65,11 +65,11 @@ export class Ingest {
    * it, so flooding agents are slowed down by gRPC flow control instead of filling the
    * controller's memory.
    */
-  async events(session: AgentSession, events: IncomingEvent[]): Promise<void> {
+  async events(session: AgentSession, rows: EventRows): Promise<void> {
     const queue = this.queue(session.host);
-    queue.items.push({ session, kind: 'events', events });
-    queue.queuedEvents += events.length;
-    this.unstored += events.length;
+    queue.items.push({ session, kind: 'events', rows });
+    queue.queuedEvents += rows.count;
+    this.unstored += rows.count;
     this.kick(session.host, queue);
     while (queue.queuedEvents > HIGH_WATER_EVENTS && !session.closed) await new Promise<void>((r) => queue.drained.push(r));
     while (this.unstored > FLEET_HIGH_WATER_EVENTS && !session.closed) await new Promise<void>((r) => this.fleetDrained.push(r));
@@ -121,7 +121,7 @@ export class Ingest {
       const first = queue.items[0]!;
       if (first.session.closed) {
         this.take(queue, 1);
-        if (first.kind === 'events') this.done(first.events.length);
+        if (first.kind === 'events') this.done(first.rows.count);
         continue;
       }
       if (first.kind === 'snapshot') {
@@ -130,25 +130,25 @@ export class Ingest {
         continue;
       }
       // Every events item of the same session up to the next snapshot goes into one append.
-      let n = 0;
-      const batch: IncomingEvent[] = [];
+      let rows = 0;
+      const batches: EventRows[] = [];
       for (const item of queue.items) {
         if (item.kind !== 'events' || item.session !== first.session) break;
-        batch.push(...item.events);
-        n++;
+        batches.push(item.rows);
+        rows += item.rows.count;
       }
-      this.take(queue, n);
+      this.take(queue, batches.length);
       this.release(queue);
       try {
-        await this.appendBatch(host, queue, first.session, batch);
+        await this.appendBatch(host, queue, first.session, batches);
       } finally {
-        this.done(batch.length);
+        this.done(rows);
       }
     }
   }
 
   private take(queue: HostQueue, n: number): void {
-    for (const item of queue.items.splice(0, n)) if (item.kind === 'events') queue.queuedEvents -= item.events.length;
+    for (const item of queue.items.splice(0, n)) if (item.kind === 'events') queue.queuedEvents -= item.rows.count;
   }
 
   private release(queue: HostQueue): void {
@@ -165,24 +165,26 @@ export class Ingest {
     }
   }
 
-  private async appendBatch(host: string, queue: HostQueue, session: AgentSession, batch: IncomingEvent[]): Promise<void> {
-    // In seq order, each seq once, none the store already has.
-    batch.sort((a, b) => a.event.seq - b.event.seq);
-    const fresh: IncomingEvent[] = [];
-    for (const item of batch) {
-      if (item.event.seq <= queue.submittedSeq) continue;
-      queue.submittedSeq = item.event.seq;
-      fresh.push(item);
+  private async appendBatch(host: string, queue: HostQueue, session: AgentSession, batches: EventRows[]): Promise<void> {
+    // In seq order (each batch is), each seq once, none handed to the store already.
+    const fresh: EventRows[] = [];
+    let count = 0;
+    for (const batch of batches) {
+      const rows = batch.after(queue.submittedSeq);
+      if (rows.count === 0) continue;
+      queue.submittedSeq = rows.lastSeq;
+      fresh.push(rows);
+      count += rows.count;
     }
     const record = this.ctx.registry.get(host);
     let lastSeq = record?.lastSeq ?? 0;
-    if (fresh.length > 0) {
+    if (count > 0) {
       let stored: Set<number> | null;
       try {
-        const result = await this.ctx.store.appendEvents(host, fresh.map((e) => e.event));
+        const result = await this.ctx.store.appendEvents(host, fresh);
         lastSeq = result.lastSeq;
         // Usually every event is new; a set of the stored seqs is needed only when some were not.
-        stored = result.stored.length === fresh.length ? null : new Set(result.stored.map((e) => e.seq));
+        stored = result.stored.length === count ? null : new Set(result.stored);
       } catch (err) {
         // Nothing of this batch counts as stored: the agent resends it after its reconnect.
         queue.submittedSeq = lastSeq;
@@ -197,13 +199,20 @@ export class Ingest {
 
   /**
    * The view follows committed transitions; then the bus hears of every newly stored event
-   * (`stored` null: all of them). Only the last edge of each process in the batch shapes the
-   * view: the ones before it are history, so their rows are never built.
+   * (`stored` null: all of them). Only the last edge of each process in the batches shapes the
+   * view: the ones before it are history, so no object is made for them, and none is made for
+   * the bus while nobody listens.
    */
-  private applyToView(host: string, events: IncomingEvent[], stored: Set<number> | null): void {
+  private applyToView(host: string, batches: EventRows[], stored: Set<number> | null): void {
     const last = new Map<string, { event: TransitionEvent; detail: TransitionDetail }>();
-    for (const { event, detail } of events) {
-      if (event.kind === 'transition' && detail && (stored === null || stored.has(event.seq))) last.set(`${event.group}\0${event.name}`, { event, detail });
+    const lastInBatch = new Map<number, number>();
+    for (const rows of batches) {
+      lastInBatch.clear();
+      for (let i = rows.start; i < rows.end; i++) if (rows.shapesView(i) && (stored === null || stored.has(rows.seq(i)))) lastInBatch.set(rows.processKey(i), i);
+      for (const i of lastInBatch.values()) {
+        const event = rows.event(i, host) as TransitionEvent;
+        last.set(`${event.group}\0${event.name}`, { event, detail: rows.detail(i)! });
+      }
     }
     if (last.size > 0) {
       const view = this.ctx.view;
@@ -215,7 +224,8 @@ export class Ingest {
       }
       this.ctx.store.upsertProcesses(host, changed).catch((err: unknown) => this.ctx.log.warn(`${host}: cannot save the process view: ${(err as Error).message}`));
     }
-    for (const { event } of events) if (stored === null || stored.has(event.seq)) this.ctx.bus.publish(event);
+    if (this.ctx.bus.size === 0) return;
+    for (const rows of batches) for (let i = rows.start; i < rows.end; i++) if (stored === null || stored.has(rows.seq(i))) this.ctx.bus.publish(rows.event(i, host));
   }
 
   private fail(session: AgentSession, what: string, err: unknown): void {

@@ -7,6 +7,7 @@
 import type { AgentEvent } from '../../common/fleet-event.js';
 import type { GroupUpdate } from '../../common/group-update.js';
 import type { ProcessInfo, ProcessResult, TransitionDetail } from '../../common/process-info.js';
+import type { EventRows } from '../../common/event-rows.js';
 
 export interface AgentHello {
   host: string;
@@ -65,7 +66,7 @@ export interface LogChunkIn {
 export type AgentMessage =
   | { kind: 'hello'; hello: AgentHello }
   | { kind: 'snapshot'; processes: ProcessInfo[] }
-  | { kind: 'events'; events: IncomingEvent[] }
+  | { kind: 'events'; rows: EventRows }
   | { kind: 'heartbeat'; time: number }
   | { kind: 'result'; reply: CommandReply }
   | { kind: 'log-chunk'; chunk: LogChunkIn }

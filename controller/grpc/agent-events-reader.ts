@@ -1,11 +1,11 @@
 /**
- * AgentService.Connect's event batches read straight into the core's events. They are most of
- * what a controller reads: a fleet-wide restart of 1,000 hosts x 20 processes is 100,000
- * events, and the generated codec makes a message object per event, per oneof and per
- * transition, and a bigint per int64 (four per transition), which fromProtoHostEvent then copies
- * into domain objects. This reader makes the domain objects in one pass over the bytes, with the
- * values fromProtoHostEvent(HostEvent.decode(...)) gives (test/controller-events-reader.test.ts
- * compares them on every kind of event).
+ * AgentService.Connect's event batches read straight into the core's event rows
+ * (core/event-rows.ts). They are most of what a controller reads: a fleet-wide restart of 1,000
+ * hosts x 20 processes is 100,000 events, and the generated codec makes a message object per
+ * event, per oneof and per transition, and a bigint per int64 (four per transition), which
+ * fromProtoHostEvent then copies into domain objects. This reader writes the rows in one pass
+ * over the bytes, with the values fromProtoHostEvent(HostEvent.decode(...)) gives
+ * (test/controller-events-reader.test.ts compares them on every kind of event).
  *
  * Anything it does not expect hands the whole message to the generated codec and
  * fromConnectRequest: another body than events, a field it does not know, a wire type that does
@@ -13,25 +13,21 @@
  * process name, a reversed gap, a message cut short. So valid but unusual input reads exactly as
  * before, and malformed input fails exactly as before.
  */
-import type { AgentEvent } from '../../common/fleet-event.js';
 import type { ProcessState as DomainState } from '../../common/process-state.js';
-import type { IncomingEvent } from '../core/link-protocol.js';
+import { EventRowsBuilder, stateIndex, type EventRows } from '../../common/event-rows.js';
 
-/** An events message already read: its events carry host '' until the stream names it (withHost). */
+/** An events message already read. */
 export class ReadEventBatch {
-  constructor(private readonly events: IncomingEvent[]) {}
-
-  withHost(host: string): IncomingEvent[] {
-    for (const { event } of this.events) event.host = host;
-    return this.events;
-  }
+  constructor(readonly rows: EventRows) {}
 }
 
 /** Thrown inside the reader for input it leaves to the generated codec. */
 const IRREGULAR = new Error('an events message for the generated codec');
 
-/** Wire enum values of ProcessState (proto/fleet/v1/process.proto) to their names; 0 and unknown values are irregular. */
-const STATES: readonly (DomainState | undefined)[] = [undefined, 'STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN'];
+/** Wire enum values of ProcessState (proto/fleet/v1/process.proto) to their rows' numbers; 0 and unknown values are irregular. */
+const STATES: readonly (number | undefined)[] = ([undefined, 'STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN'] as const).map((s) =>
+  s === undefined ? undefined : stateIndex(s satisfies DomainState),
+);
 
 /** Beyond this, numbers go to the generated codec (which checks them against 2^53). */
 const LIMIT = 2 ** 49;
@@ -46,7 +42,7 @@ export function readEventBatch(bytes: Buffer): ReadEventBatch | null {
   }
 }
 
-function read(buf: Buffer): IncomingEvent[] {
+function read(buf: Buffer): EventRows {
   let pos = 0;
   const end = buf.length;
 
@@ -93,7 +89,7 @@ function read(buf: Buffer): IncomingEvent[] {
     return s;
   }
 
-  function state(): DomainState {
+  function state(): number {
     const s = STATES[varint()];
     if (s === undefined) throw IRREGULAR;
     return s;
@@ -103,14 +99,16 @@ function read(buf: Buffer): IncomingEvent[] {
   if (end === 0 || buf[pos++] !== 0x1a) throw IRREGULAR;
   const batchEnd = limit();
   if (batchEnd !== end) throw IRREGULAR;
-  const out: IncomingEvent[] = [];
+  // An event takes at least 8 bytes, a transition about 40.
+  const out = new EventRowsBuilder(Math.ceil(end / 32));
   while (pos < batchEnd) {
     // EventBatch.events = 1.
     if (buf[pos++] !== 0x0a) throw IRREGULAR;
     const eventEnd = limit();
+    const at = out.begin();
     let seq = 0;
     let time = 0;
-    let item: IncomingEvent | null = null;
+    let kinds = 0;
     while (pos < eventEnd) {
       switch (buf[pos++]) {
         case 0x08: // seq
@@ -120,30 +118,32 @@ function read(buf: Buffer): IncomingEvent[] {
           time = varint();
           break;
         case 0x1a: // transition
-          item = transition(limit());
+          transition(at, limit());
+          kinds++;
           break;
         case 0x22: // exit
-          item = exit(limit());
+          exit(at, limit());
+          kinds++;
           break;
         case 0x2a: // gap
-          item = gap(limit());
+          gap(at, limit());
+          kinds++;
           break;
         default:
           throw IRREGULAR;
       }
     }
-    if (pos !== eventEnd || item === null || seq < 1) throw IRREGULAR;
-    item.event.seq = seq;
-    item.event.time = time;
-    out.push(item);
+    // Two kinds in one event: the generated codec keeps the last; left to it.
+    if (pos !== eventEnd || kinds !== 1 || seq < 1) throw IRREGULAR;
+    out.head(at, seq, time);
   }
-  return out;
+  return out.build();
 
-  function transition(stop: number): IncomingEvent {
+  function transition(at: number, stop: number): void {
     let group = '';
     let name = '';
-    let from: DomainState | null = null;
-    let to: DomainState | null = null;
+    let from = -1;
+    let to = -1;
     let pid = 0;
     let startMs = 0;
     let stopMs = 0;
@@ -182,12 +182,11 @@ function read(buf: Buffer): IncomingEvent[] {
           throw IRREGULAR;
       }
     }
-    if (pos !== stop || group === '' || name === '' || from === null || to === null || pid > 0xffffffff) throw IRREGULAR;
-    const event: AgentEvent = { kind: 'transition', host: '', seq: 0, time: 0, group, name, from, to, pid };
-    return { event, detail: { start: Math.trunc(startMs / 1000), stop: Math.trunc(stopMs / 1000), exitstatus: exitStatus, spawnerr: spawnError } };
+    if (pos !== stop || group === '' || name === '' || from < 0 || to < 0 || pid > 0xffffffff) throw IRREGULAR;
+    out.transition(at, group, name, from, to, pid, Math.trunc(startMs / 1000), Math.trunc(stopMs / 1000), exitStatus, spawnError);
   }
 
-  function exit(stop: number): IncomingEvent {
+  function exit(at: number, stop: number): void {
     let group = '';
     let name = '';
     let pid = 0;
@@ -221,10 +220,10 @@ function read(buf: Buffer): IncomingEvent[] {
       }
     }
     if (pos !== stop || pid > 0xffffffff) throw IRREGULAR;
-    return { event: { kind: 'exit', host: '', seq: 0, time: 0, group, name, pid, exitStatus, signal, expected }, detail: null };
+    out.exit(at, group, name, pid, exitStatus, signal, expected);
   }
 
-  function gap(stop: number): IncomingEvent {
+  function gap(at: number, stop: number): void {
     let fromSeq = 0;
     let toSeq = 0;
     while (pos < stop) {
@@ -240,6 +239,6 @@ function read(buf: Buffer): IncomingEvent[] {
       }
     }
     if (pos !== stop || fromSeq > toSeq) throw IRREGULAR;
-    return { event: { kind: 'gap', host: '', seq: 0, time: 0, fromSeq, toSeq }, detail: null };
+    out.gap(at, fromSeq, toSeq);
   }
 }

@@ -94,7 +94,7 @@ class GrpcAgentStream implements AgentStream {
       const next = this.buffer.shift();
       if (next !== undefined) {
         if (this.buffer.length <= READ_LOW_WATER && this.call.isPaused()) this.call.resume();
-        const message: AgentMessage = next instanceof ReadEventBatch ? { kind: 'events', events: next.withHost(this.host) } : fromConnectRequest(next, this.host);
+        const message: AgentMessage = next instanceof ReadEventBatch ? { kind: 'events', rows: next.rows } : fromConnectRequest(next, this.host);
         if (message.kind === 'hello' && this.host === '') this.host = message.hello.host;
         yield message;
         continue;

@@ -4,6 +4,7 @@
  * throws BAD_ARGUMENTS, which ends that stream with INVALID_ARGUMENT and the reason.
  */
 import { FleetError } from '../../common/errors.js';
+import { EventRows } from '../../common/event-rows.js';
 import type { AgentMessage, ControllerMessage, LogSubscription } from '../core/link-protocol.js';
 import type { Command, ConnectRequest, ConnectResponse, LogSubscribe } from '../../proto/gen/fleet/v1/agent_link.js';
 import { fromProtoChannel, fromProtoGroupUpdate, fromProtoHostEvent, fromProtoProcessInfo, fromProtoResult, toProtoChannel, toSafeNumber } from './convert-process.js';
@@ -30,7 +31,7 @@ export function fromConnectRequest(request: ConnectRequest, host: string): Agent
     case 'snapshot':
       return { kind: 'snapshot', processes: body.value.processes.map(fromProtoProcessInfo) };
     case 'events':
-      return { kind: 'events', events: body.value.events.map((e) => fromProtoHostEvent(host, e)) };
+      return { kind: 'events', rows: EventRows.fromIncoming(body.value.events.map((e) => fromProtoHostEvent(host, e))) };
     case 'heartbeat':
       return { kind: 'heartbeat', time: toSafeNumber(body.value.timeMs, 'time_ms') };
     case 'result': {

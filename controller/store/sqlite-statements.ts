@@ -76,7 +76,7 @@ export class SqliteStatements {
     this.deleteOldest = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_time ORDER BY time, seq LIMIT ?)');
   }
 
-  /** Inserts one event row (sqlite-writer-protocol.ts' unpackRow); false when (host, seq) is already stored. */
+  /** Inserts one event row (EventRows.insertColumns); false when (host, seq) is already stored. */
   insertEventColumns(columns: unknown[]): boolean {
     return this.insertEventRow.run(columns).changes === 1;
   }

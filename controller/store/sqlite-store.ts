@@ -14,7 +14,8 @@ import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FleetError } from '../../common/errors.js';
-import { AGENT_EVENT_KINDS, type AgentEvent, type HistoryEvent } from '../../common/fleet-event.js';
+import type { EventRows } from '../../common/event-rows.js';
+import type { HistoryEvent } from '../../common/fleet-event.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 import { BatchQueue } from './batch-queue.js';
 import { resolveSelection } from './history-selection.js';
@@ -55,10 +56,8 @@ export interface SqliteStoreOptions {
 
 interface PendingAppend {
   row: HostRow;
-  events: readonly AgentEvent[];
+  batches: readonly EventRows[];
 }
-
-const EVENT_KINDS = new Set<string>(AGENT_EVENT_KINDS);
 
 /** Rows of the process view per transaction when writing it behind. */
 const VIEW_CHUNK_ROWS = 1000;
@@ -194,24 +193,30 @@ class SqliteStore implements FleetStore {
 
   // --- events
 
-  async appendEvents(host: string, events: readonly AgentEvent[]): Promise<AppendResult> {
+  async appendEvents(host: string, batches: readonly EventRows[]): Promise<AppendResult> {
     this.checkOpen();
-    checkEvents(host, events);
     const row = this.hosts.get(host) ?? (await this.ensureHost(host));
     // The ack says every seq up to lastSeq is stored: a resend of those (even of one pruned since) is not stored again.
-    const fresh = events.filter((e) => e.seq > row.lastSeq);
-    if (fresh.length === 0) return { lastSeq: row.lastSeq, stored: [] };
-    return this.queue.push({ row, events: fresh }, fresh.length);
+    const fresh: EventRows[] = [];
+    let count = 0;
+    for (const batch of batches) {
+      const rows = batch.after(Math.max(row.lastSeq, fresh.at(-1)?.lastSeq ?? 0));
+      if (rows.count === 0) continue;
+      fresh.push(rows);
+      count += rows.count;
+    }
+    if (count === 0) return { lastSeq: row.lastSeq, stored: [] };
+    return this.queue.push({ row, batches: fresh }, count);
   }
 
   /** One transaction (on the writer thread) for every waiting append; the in-memory lastSeqs move only after the commit. */
   private async commitAppends(items: PendingAppend[]): Promise<AppendResult[]> {
     const highest = new Map<HostRow, number>();
-    for (const { row, events } of items) for (const event of events) if (event.seq > (highest.get(row) ?? row.lastSeq)) highest.set(row, event.seq);
+    for (const { row, batches } of items) for (const rows of batches) if (rows.lastSeq > (highest.get(row) ?? row.lastSeq)) highest.set(row, rows.lastSeq);
     const lastSeqs: number[] = [];
     for (const [row, seq] of highest) lastSeqs.push(row.id, seq);
     const packed = packEvents(
-      items.map(({ row, events }) => ({ hostId: row.id, events })),
+      items.map(({ row, batches }) => ({ hostId: row.id, batches })),
       lastSeqs,
     );
     let flags: Uint8Array;
@@ -223,9 +228,9 @@ class SqliteStore implements FleetStore {
     for (const [row, seq] of highest) row.lastSeq = Math.max(row.lastSeq, seq);
     let at = 0;
     let count = 0;
-    const results = items.map(({ row, events }) => {
-      const stored = events.filter((_, i) => flags[at + i] === 1);
-      at += events.length;
+    const results = items.map(({ row, batches }) => {
+      const stored: number[] = [];
+      for (const rows of batches) for (let i = rows.start; i < rows.end; i++) if (flags[at++] === 1) stored.push(rows.seq(i));
       count += stored.length;
       return { lastSeq: row.lastSeq, stored };
     });
@@ -506,16 +511,3 @@ function toStored(row: HostRow): StoredHost {
   };
 }
 
-/** INCORRECT_PARAMETERS for events that do not belong to `host` or that no agent could have sent. */
-function checkEvents(host: string, events: readonly AgentEvent[]): void {
-  // The common case allocates nothing: the message is built only for an event that fails.
-  const fail = (event: AgentEvent, problem: string): never => {
-    throw new FleetError('INCORRECT_PARAMETERS', `event ${JSON.stringify(event.seq)} of host ${host}${problem}`);
-  };
-  for (const event of events) {
-    if (event.host !== host) fail(event, ` names host ${JSON.stringify(event.host)}`);
-    if (!Number.isSafeInteger(event.seq) || event.seq < 1) fail(event, ': seq must be a positive integer');
-    if (!Number.isSafeInteger(event.time)) fail(event, ': time must be an integer (epoch ms)');
-    if (!EVENT_KINDS.has(event.kind)) fail(event, `: unknown kind ${JSON.stringify(event.kind)}`);
-  }
-}

@@ -1,16 +1,19 @@
 /**
  * What the store's main thread and its writer thread (sqlite-writer-thread.ts) say to each other,
- * and the packing of event rows between them. Rows cross as one transferred Float64Array (no
- * copy) plus a table of their distinct strings: a structured clone of 100,000 event objects
- * costs the sending thread about 0.2 s, this about 20 ms.
+ * and the packing of event rows between them. The rows of one transaction cross as one
+ * transferred Float64Array (no copy) plus each batch's small table of strings: a structured
+ * clone of 100,000 event objects costs the sending thread about 0.2 s, this a few ms.
  */
-import { AGENT_EVENT_KINDS, type AgentEvent } from '../../common/fleet-event.js';
+import { EventRows, ROW_WIDTH } from '../../common/event-rows.js';
 
-/** Event rows for one transaction: each item is one host's events. */
+/** Event rows for one transaction: batches of rows, each of one host. */
 export interface PackedEvents {
-  /** ROW_WIDTH numbers per row (see packEvents). */
+  /** Every batch's rows, one after another (EventRows' layout). */
   numbers: Float64Array;
-  strings: string[];
+  /** [hostId, rows] per batch, in order. */
+  batches: number[];
+  /** Each batch's strings. */
+  strings: (readonly string[])[];
   /** [hostId, seq] pairs: each host's last_seq moves up to its seq in the same transaction. */
   lastSeqs: number[];
 }
@@ -57,69 +60,33 @@ export interface WriterResults {
 
 export type WriterResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { message: string; code: string } };
 
-/** Numbers per packed row: host id, seq, time, kind, then the kind's columns (NaN for NULL). */
-export const ROW_WIDTH = 14;
-
-/** A kind's number in a packed row: its index in AGENT_EVENT_KINDS. */
-const KIND_CODES = Object.fromEntries(AGENT_EVENT_KINDS.map((kind, i) => [kind, i])) as Record<AgentEvent['kind'], number>;
-
-/** Packs `items` (host id and events) row after row, in order. */
-export function packEvents(items: readonly { hostId: number; events: readonly AgentEvent[] }[], lastSeqs: number[]): PackedEvents {
+/** Packs each host's batches (their rows copied into one array, to be transferred). */
+export function packEvents(items: readonly { hostId: number; batches: readonly EventRows[] }[], lastSeqs: number[]): PackedEvents {
   let rows = 0;
-  for (const item of items) rows += item.events.length;
-  const numbers = new Float64Array(rows * ROW_WIDTH).fill(Number.NaN);
-  const strings: string[] = [];
-  const index = new Map<string, number>();
-  const ref = (s: string): number => {
-    let i = index.get(s);
-    if (i === undefined) index.set(s, (i = strings.push(s) - 1));
-    return i;
-  };
+  for (const item of items) for (const b of item.batches) rows += b.count;
+  const numbers = new Float64Array(rows * ROW_WIDTH);
+  const batches: number[] = [];
+  const strings: (readonly string[])[] = [];
   let at = 0;
-  for (const { hostId, events } of items) {
-    for (const e of events) {
-      numbers[at] = hostId;
-      numbers[at + 1] = e.seq;
-      numbers[at + 2] = e.time;
-      numbers[at + 3] = KIND_CODES[e.kind];
-      switch (e.kind) {
-        case 'transition':
-          numbers[at + 4] = ref(e.group);
-          numbers[at + 5] = ref(e.name);
-          numbers[at + 6] = ref(e.from);
-          numbers[at + 7] = ref(e.to);
-          numbers[at + 8] = e.pid;
-          break;
-        case 'exit':
-          numbers[at + 4] = ref(e.group);
-          numbers[at + 5] = ref(e.name);
-          numbers[at + 8] = e.pid;
-          if (e.exitStatus !== null) numbers[at + 9] = e.exitStatus;
-          if (e.signal !== null) numbers[at + 10] = ref(e.signal);
-          numbers[at + 11] = e.expected ? 1 : 0;
-          break;
-        case 'gap':
-          numbers[at + 12] = e.fromSeq;
-          numbers[at + 13] = e.toSeq;
-          break;
-      }
-      at += ROW_WIDTH;
+  for (const { hostId, batches: rowsOfHost } of items) {
+    for (const b of rowsOfHost) {
+      numbers.set(b.numbers.subarray(b.start * ROW_WIDTH, b.end * ROW_WIDTH), at);
+      at += b.count * ROW_WIDTH;
+      batches.push(hostId, b.count);
+      strings.push(b.strings);
     }
   }
-  return { numbers, strings, lastSeqs };
+  return { numbers, batches, strings, lastSeqs };
 }
 
-/** The 14 column values of packed row `row` for the events INSERT, in its column order, into `out`. */
-export function unpackRow(events: PackedEvents, row: number, out: unknown[]): unknown[] {
-  const { numbers, strings } = events;
-  const at = row * ROW_WIDTH;
-  for (let i = 0; i < ROW_WIDTH; i++) {
-    const v = numbers[at + i]!;
-    out[i] = Number.isNaN(v) ? null : STRING_COLUMNS[i] ? strings[v] : v;
+/** Calls `row(rows, i, hostId)` for every packed row, in order (the writer thread's side of packEvents). */
+export function forEachPackedRow(packed: PackedEvents, row: (rows: EventRows, i: number, hostId: number) => void): void {
+  let start = 0;
+  for (let b = 0; b < packed.strings.length; b++) {
+    const hostId = packed.batches[2 * b]!;
+    const end = start + packed.batches[2 * b + 1]!;
+    const rows = new EventRows(packed.numbers, packed.strings[b]!, start, end);
+    for (let i = start; i < end; i++) row(rows, i, hostId);
+    start = end;
   }
-  out[3] = AGENT_EVENT_KINDS[numbers[at + 3]!];
-  return out;
 }
-
-/** Which packed columns are indexes into the string table: grp, name, from_state, to_state, signal. */
-const STRING_COLUMNS: readonly boolean[] = Array.from({ length: ROW_WIDTH }, (_, i) => i === 4 || i === 5 || i === 6 || i === 7 || i === 10);

@@ -9,9 +9,10 @@ import { readlinkSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { ROW_WIDTH } from '../../common/event-rows.js';
 import { configureConnection, openDatabase } from './sqlite-connection.js';
 import { SqliteStatements } from './sqlite-statements.js';
-import { unpackRow, type PackedEvents, type ViewChunk, type WriterRequest, type WriterResponse } from './sqlite-writer-protocol.js';
+import { forEachPackedRow, type PackedEvents, type ViewChunk, type WriterRequest, type WriterResponse } from './sqlite-writer-protocol.js';
 
 export interface WriterThreadData {
   path: string;
@@ -53,10 +54,11 @@ try {
 }
 
 function appendEvents(events: PackedEvents): Uint8Array {
-  const rows = events.numbers.length / 14;
-  const stored = new Uint8Array(rows);
+  const stored = new Uint8Array(events.numbers.length / ROW_WIDTH);
   const columns: unknown[] = new Array(14);
-  for (let row = 0; row < rows; row++) stored[row] = sql.insertEventColumns(unpackRow(events, row, columns)) ? 1 : 0;
+  forEachPackedRow(events, (rows, i, hostId) => {
+    stored[i] = sql.insertEventColumns(rows.insertColumns(i, hostId, columns)) ? 1 : 0;
+  });
   for (let i = 0; i < events.lastSeqs.length; i += 2) sql.setLastSeq.run(events.lastSeqs[i + 1]!, events.lastSeqs[i]!);
   return stored;
 }

@@ -19,7 +19,8 @@
  * malformed input. A failed append leaves the store usable; nothing of it was acked.
  */
 import type { Address } from '../../common/address.js';
-import type { AgentEvent, ActionEvent, HistoryEvent } from '../../common/fleet-event.js';
+import type { EventRows } from '../../common/event-rows.js';
+import type { ActionEvent, HistoryEvent } from '../../common/fleet-event.js';
 import type { HostInfo } from '../../common/host.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 
@@ -45,8 +46,8 @@ export interface HostProcess {
 export interface AppendResult {
   /** The host's highest stored seq after this append: every seq up to it is stored (ack it). */
   lastSeq: number;
-  /** The events this call stored, in the order given; those already stored are left out. */
-  stored: AgentEvent[];
+  /** The seqs this call stored, in order; those already stored are left out. */
+  stored: number[];
 }
 
 /** An operator's action to record: the row id and kind are the store's. `tokenId`: the token that acted, '' (the default) for none. */
@@ -187,12 +188,13 @@ export interface FleetStore extends AsyncDisposable {
   getHost(name: string): Promise<StoredHost | null>;
 
   /**
-   * Stores the host's events, idempotently by (host, seq): seqs already stored are skipped. Every
-   * event must carry `host`. Appends from all hosts are batched into one transaction; the promise
-   * resolves after that transaction commits, and rejects (FAILED) if it could not, in which case
-   * none of these events count as stored.
+   * Stores the host's events (batches in seq order, each in seq order), idempotently by (host,
+   * seq): seqs already stored are skipped. Appends from all hosts are batched into one
+   * transaction; the promise resolves after that transaction commits, and rejects (FAILED) if it
+   * could not, in which case none of these events count as stored. The store keeps the rows
+   * until then: the caller must not change them.
    */
-  appendEvents(host: string, events: readonly AgentEvent[]): Promise<AppendResult>;
+  appendEvents(host: string, batches: readonly EventRows[]): Promise<AppendResult>;
 
   // The view keeps the ProcessInfo objects it is given and hands them out again: neither side
   // may modify one afterwards (replace it with a new object instead).

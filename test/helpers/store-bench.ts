@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransitionEvent } from '../../common/fleet-event.js';
 import { openSqliteStore } from '../../controller/store/sqlite-store.js';
+import { appendAll } from './store-fixtures.js';
 import { makeTempDir } from './temp-dir.js';
 
 const [hosts = 1000, perHost = 20, rate = 0] = process.argv.slice(2).map(Number);
@@ -33,7 +34,7 @@ try {
       from: 'STARTING', to: 'RUNNING', pid: 1000 + round,
     };
     const at = performance.now();
-    acks.push(store.appendEvents(name, [event]).then(() => latencies.push(performance.now() - at)));
+    acks.push(appendAll(store, name, [event]).then(() => latencies.push(performance.now() - at)));
     sent++;
   };
   if (rate === 0) {

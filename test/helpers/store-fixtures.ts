@@ -1,10 +1,11 @@
 /** Builders for the controller store's tests: events, process infos and a store in a temp dir. */
 import { join } from 'node:path';
-import type { ExitEvent, GapEvent, TransitionEvent } from '../../common/fleet-event.js';
+import { EventRows } from '../../common/event-rows.js';
+import type { AgentEvent, ExitEvent, GapEvent, TransitionEvent } from '../../common/fleet-event.js';
 import type { ProcessInfo } from '../../common/process-info.js';
 import { processStateCode, type ProcessState } from '../../common/process-state.js';
 import { openSqliteStore, type SqliteStoreOptions } from '../../controller/store/sqlite-store.js';
-import type { FleetStore } from '../../controller/store/store.js';
+import type { AppendResult, FleetStore } from '../../controller/store/store.js';
 
 /** A transition of `group:name` (default `web:web`) at `time` (default 1_000 + seq). */
 export function transition(host: string, seq: number, overrides: Partial<TransitionEvent> = {}): TransitionEvent {
@@ -20,6 +21,11 @@ export function gap(host: string, seq: number, fromSeq: number, toSeq: number, o
 }
 
 /** `count` transitions of `host` from seq `from`. */
+/** store.appendEvents with `events` as one batch of rows; events the rows refuse reject it. */
+export async function appendAll(store: FleetStore, host: string, events: readonly AgentEvent[]): Promise<AppendResult> {
+  return store.appendEvents(host, [EventRows.fromEvents(events)]);
+}
+
 export function transitions(host: string, from: number, count: number): TransitionEvent[] {
   return Array.from({ length: count }, (_, i) => transition(host, from + i));
 }

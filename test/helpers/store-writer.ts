@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import { isFleetError } from '../../common/errors.js';
 import { openSqliteStore } from '../../controller/store/sqlite-store.js';
 import type { FleetStore } from '../../controller/store/store.js';
-import { transition } from './store-fixtures.js';
+import { transition , appendAll } from './store-fixtures.js';
 
 const [mode, path, arg] = process.argv.slice(2);
 
@@ -39,7 +39,7 @@ async function ingest(store: FleetStore, hosts: number): Promise<never> {
       const batch = Array.from({ length: 1 + ((round * 7 + next) % 20) }, (_, i) => transition(host, next + i, { time: Date.now() }));
       // Every fifth append resends the previous batch with the new one, as an agent does after a reconnect.
       const sent = round % 5 === 4 ? [...previous, ...batch] : batch;
-      const { lastSeq } = await store.appendEvents(host, sent);
+      const { lastSeq } = await appendAll(store, host, sent);
       print({ ack: host, seq: lastSeq });
       next += batch.length;
       previous = batch;
@@ -55,13 +55,13 @@ async function fill(store: FleetStore, filler: string): Promise<void> {
   for (;;) {
     const batch = Array.from({ length: 500 }, (_, i) => transition(host, next + i, { group: `${long}-${next + i}`, name: long }));
     try {
-      await store.appendEvents(host, batch);
+      await appendAll(store, host, batch);
       next += batch.length;
     } catch (err) {
       printError(err);
       print({ read: (await store.history({ limit: 10 })).length });
       rmSync(filler);
-      print({ retried: (await store.appendEvents(host, batch)).lastSeq });
+      print({ retried: (await appendAll(store, host, batch)).lastSeq });
       await store.close();
       print({ closed: true });
       return;
