@@ -1,6 +1,5 @@
 // fleet-controller: the fleet's control plane (gRPC for agents and fleetctl, HTTP for the dashboard).
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { VERSION } from '../common/version.js';
 import { routeGrpcLogs } from './grpc/grpc-server.js';
 import { createControllerLog } from './log.js';
@@ -8,16 +7,6 @@ import { parseControllerArgs } from './options.js';
 import { startController } from './run.js';
 
 const PROG = 'fleet-controller';
-
-/**
- * The controller keeps under 150 MB alive at a thousand hosts, but it takes in transitions by
- * the hundred thousand, which die once stored. With V8's default growth the heap swelled to
- * several times the live data between full collections (peak RSS about 550 MB in bench:fleet);
- * growing it by half of what is alive keeps it near 420 MB, with no cost in CPU that the bench
- * could tell from its noise. Set before anything is allocated in bulk; the collector reads it at
- * each resize.
- */
-setFlagsFromString('--heap-growing-percent=50');
 
 async function main(): Promise<number> {
   if (process.argv[2] === 'bootstrap') {
