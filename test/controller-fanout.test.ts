@@ -9,7 +9,9 @@ import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
 import { GroupUpdateAction } from '../proto/gen/fleet/v1/agent_control.js';
 import { ControlAction, HostLiveness, type ControlResponse, type Scope } from '../proto/gen/fleet/v1/fleet.js';
-import { limitedCaller } from '../controller/core/caller.js';
+import Database from 'better-sqlite3';
+import type { HistoryEvent } from '../common/fleet-event.js';
+import { anonymousCaller, limitedCaller } from '../controller/core/caller.js';
 import { call, collect, faultOf, startTestController, type TestController } from './helpers/controller-harness.js';
 import { protoProcess, ScriptedAgent } from './helpers/scripted-agent.js';
 
@@ -192,6 +194,29 @@ describe('controller fan-out', () => {
     assert.equal(last.result, 'ok');
     const failed = actions.find((a) => a.action === 'restart' && a.hosts.includes('mute-1'));
     assert.match(failed?.result ?? '', /^1 failed: mute-1 HOST_UNREACHABLE$/);
+  });
+
+  test("a command answers without waiting for its action's record, and the history read next waits for it", async () => {
+    // Another connection holds the database's write lock, as the store's writer does while it
+    // commits a fleet's worth of transitions: the action cannot be written until it lets go.
+    const other = new Database(ctl.controller.databasePath);
+    other.prepare('BEGIN IMMEDIATE').run();
+    let history: Promise<HistoryEvent[]>;
+    try {
+      const answered = summary(await control(ctl, host('db-1'), ['db'], ControlAction.CONTROL_ACTION_RESTART));
+      assert.deepEqual(answered, ['db-1/db:db OK'], 'answered while the lock was held');
+      history = ctl.controller.core.history(anonymousCaller('test'), { scope: { kind: 'host', host: 'db-1' }, addresses: [], since: 0, until: 0, limit: 0 });
+      let read = false;
+      void history.then(() => (read = true));
+      for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(read, false, 'the history waits for the action being recorded');
+    } finally {
+      other.prepare('COMMIT').run();
+      other.close();
+    }
+    const last = (await history).filter((e) => e.kind === 'action').at(-1);
+    assert.equal(last?.kind === 'action' && last.action, 'restart');
+    assert.deepEqual(last?.kind === 'action' && last.hosts, ['db-1']);
   });
 
   test('a caller limited to some addresses sees and touches only those (the hook API tokens will use)', async () => {

@@ -21,6 +21,7 @@ import { EventBus, type FleetEntry } from './event-bus.js';
 import { control, type ControlOutcome, type ControlRequest } from './fan-out.js';
 import { reread, update, type HostCommandRequest, type HostOutcome } from './host-commands.js';
 import { HostRegistry } from './host-registry.js';
+import { InFlight } from './in-flight.js';
 import { Ingest } from './ingest.js';
 import type { AgentStream, RereadOutcome } from './link-protocol.js';
 import { followLogs, type LogOutcome, type LogsRequest } from './log-fan-in.js';
@@ -74,6 +75,7 @@ export class ControllerCore implements AsyncDisposable {
       settings,
       nextId: () => `${idPrefix}.${(++counter).toString(36)}`,
       closing: this.closing.signal,
+      actions: new InFlight(),
     };
     const tick = Math.max(10, Math.min(1000, Math.floor(settings.heartbeatMs / 10)));
     this.sweepTimer = setInterval(() => this.sweep(), tick);
@@ -189,6 +191,7 @@ export class ControllerCore implements AsyncDisposable {
       for (const record of this.ctx.registry.all()) record.session?.close(new FleetError('SHUTDOWN_STATE', 'server shutting down'));
       await Promise.all([...this.streams]);
       await Promise.all(this.ctx.registry.all().map((h) => this.ctx.ingest.idle(h.name)));
+      await this.ctx.actions.settled();
       await this.ctx.store.flush().catch((err: unknown) => this.ctx.log.error(`cannot flush the store: ${(err as Error).message}`));
     })();
     return this.closed;

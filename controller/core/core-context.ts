@@ -6,6 +6,7 @@ import type { FleetStore } from '../store/store.js';
 import type { ControllerLog } from '../log.js';
 import type { EventBus } from './event-bus.js';
 import type { HostRegistry } from './host-registry.js';
+import type { InFlight } from './in-flight.js';
 import type { Ingest } from './ingest.js';
 import type { ProcessView } from './process-view.js';
 import type { ReconnectThrottle } from './reconnect-throttle.js';
@@ -43,4 +44,6 @@ export interface CoreContext {
   nextId(): string;
   /** Aborted when the controller closes. */
   closing: AbortSignal;
+  /** Operator actions being recorded after their command answered (operator-actions.ts). */
+  actions: InFlight;
 }

@@ -14,7 +14,7 @@ import type { Caller } from './caller.js';
 import type { CoreContext } from './core-context.js';
 import { dispatch, unreachableError } from './dispatch.js';
 import type { AgentCommand, ProcessAction, ProcessSelector } from './link-protocol.js';
-import { recordOperatorAction } from './operator-actions.js';
+import { recordActionBehind } from './operator-actions.js';
 import { resolveTargets, selectorsFor, type HostError } from './targets.js';
 
 export interface ControlRequest {
@@ -76,7 +76,7 @@ export async function* control(ctx: CoreContext, caller: Caller, request: Contro
   } finally {
     abandon.abort(new FleetError('FAILED', 'the caller went away'));
     await finished.catch(() => {});
-    await recordOperatorAction(ctx, caller, { action: label, addresses: request.addresses.length ? request.addresses : ['all'], hosts: reached, failures, abandoned: !complete });
+    recordActionBehind(ctx, caller, { action: label, addresses: request.addresses.length ? request.addresses : ['all'], hosts: reached, failures, abandoned: !complete });
   }
 }
 

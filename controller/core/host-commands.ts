@@ -16,7 +16,7 @@ import { callerCoversGroup, callerCoversHost, type Caller } from './caller.js';
 import type { CoreContext } from './core-context.js';
 import { dispatch, unreachableError } from './dispatch.js';
 import type { AgentCommand, CommandReply, RereadOutcome } from './link-protocol.js';
-import { recordOperatorAction } from './operator-actions.js';
+import { recordActionBehind } from './operator-actions.js';
 import { resolveHosts, type HostError } from './targets.js';
 
 export interface HostCommandRequest {
@@ -43,7 +43,7 @@ export async function* reread(ctx: CoreContext, caller: Caller, request: HostCom
     }
     complete = true;
   } finally {
-    await recordOperatorAction(ctx, caller, { action: 'reread', addresses: request.hosts.length ? request.hosts.map((h) => `${h}/`) : ['all'], hosts: hosts.sort(), failures, abandoned: !complete });
+    recordActionBehind(ctx, caller, { action: 'reread', addresses: request.hosts.length ? request.hosts.map((h) => `${h}/`) : ['all'], hosts: hosts.sort(), failures, abandoned: !complete });
   }
 }
 
@@ -75,7 +75,7 @@ export async function* update(
     }
     complete = true;
   } finally {
-    await recordOperatorAction(ctx, caller, { action: 'update', addresses: request.groups.length ? [...request.groups] : ['all'], hosts: hosts.sort(), failures, abandoned: !complete });
+    recordActionBehind(ctx, caller, { action: 'update', addresses: request.groups.length ? [...request.groups] : ['all'], hosts: hosts.sort(), failures, abandoned: !complete });
   }
 }
 

@@ -28,6 +28,16 @@ export function summarizeResult(record: ActionRecord): string {
   return text;
 }
 
+/**
+ * Records the action of a command that has answered, without holding up its answer: the store
+ * may be busy writing a fleet's worth of transitions, and the caller's results do not depend on
+ * the record (a store failure is only logged). History queries wait for it (ctx.actions), so the
+ * history an operator reads next has their command in it.
+ */
+export function recordActionBehind(ctx: CoreContext, caller: Caller, record: ActionRecord): void {
+  ctx.actions.track(recordOperatorAction(ctx, caller, record));
+}
+
 export async function recordOperatorAction(ctx: CoreContext, caller: Caller, record: ActionRecord): Promise<void> {
   const action = {
     time: ctx.clock.now(),
