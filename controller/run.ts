@@ -104,7 +104,7 @@ export async function startController(options: StartControllerOptions): Promise<
   try {
     core = await ControllerCore.open({ ...options.core, store, heartbeatMs: options.heartbeatMs, log });
     const recorder = core;
-    const admin = new TokenAdmin({ tokens: store.tokens, record: (caller, record) => recorder.recordAction(caller, record) });
+    const admin = new TokenAdmin({ tokens: store.tokens, record: (caller, record) => recorder.recordAction(caller, record), recorded: () => recorder.actionsRecorded() });
     const access = options.auth
       ? new AccessControl({ tokens: store.tokens, log, failures: options.auth.failures, audit: (caller, record) => recorder.recordAction(caller, record) })
       : undefined;

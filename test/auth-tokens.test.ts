@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { roleMeets } from '../controller/auth/access-control.js';
+import { TokenAdmin } from '../controller/auth/token-admin.js';
 import { FailureLimiter, originHost } from '../controller/auth/failure-limiter.js';
 import { DEFAULT_JOIN_TTL_MS, issueToken } from '../controller/auth/token-issuer.js';
 import { csrfMatches, csrfTokenOf, generateSessionSecret, generateToken, hashSecret, parseToken, secretMatches } from '../controller/auth/tokens.js';
@@ -205,5 +206,23 @@ describe('token store (SQLite)', () => {
     }
     const secret = parseToken(issued.text)!.secret;
     assert.ok(!readFileSync(path).includes(Buffer.from(secret)));
+  });
+});
+
+describe('audit reader', () => {
+  test('the audit trail read right after a command waits for the actions still being recorded behind their commands', async () => {
+    await using db = openTokenDatabase(`${temp.fresh()}/fleet.db`);
+    let finishRecording!: () => void;
+    const recording = new Promise<void>((resolve) => (finishRecording = resolve));
+    const admin = new TokenAdmin({ tokens: db.tokens, record: async () => {}, recorded: () => recording });
+    let read = false;
+    const entries = admin.listAudit({}).then((rows) => {
+      read = true;
+      return rows;
+    });
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(read, false, 'still waiting for the record');
+    finishRecording();
+    assert.deepEqual(await entries, []);
   });
 });

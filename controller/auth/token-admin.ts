@@ -17,17 +17,21 @@ export interface TokenAdminOptions {
   tokens: TokenStore;
   /** Records an action in the audit trail (ControllerCore.recordAction); never rejects. */
   record: (caller: Caller, record: ActionRecord) => Promise<void>;
+  /** Resolves once the actions being recorded behind their commands are in (ControllerCore.actionsRecorded). */
+  recorded?: () => Promise<void>;
   now?: () => number;
 }
 
 export class TokenAdmin {
   private readonly tokens: TokenStore;
   private readonly record: TokenAdminOptions['record'];
+  private readonly recorded: () => Promise<void>;
   private readonly now: () => number;
 
   constructor(options: TokenAdminOptions) {
     this.tokens = options.tokens;
     this.record = options.record;
+    this.recorded = options.recorded ?? (() => Promise.resolve());
     this.now = options.now ?? Date.now;
   }
 
@@ -65,6 +69,8 @@ export class TokenAdmin {
   async listAudit(query: Partial<AuditQuery>): Promise<AuditEntry[]> {
     const limit = query.limit || DEFAULT_AUDIT_LIMIT;
     if (limit > MAX_AUDIT_LIMIT) throw new FleetError('INCORRECT_PARAMETERS', `limit ${limit} is above the maximum of ${MAX_AUDIT_LIMIT}`);
+    // An operator's own command, answered before its action was recorded, is in what they read next.
+    await this.recorded();
     return this.tokens.listAudit({ since: query.since ?? 0, who: query.who ?? '', limit });
   }
 }

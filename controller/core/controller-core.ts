@@ -167,6 +167,11 @@ export class ControllerCore implements AsyncDisposable {
     return recordOperatorAction(this.ctx, caller, record);
   }
 
+  /** Resolves once the actions commands record after answering are in the store (as history queries wait). */
+  actionsRecorded(): Promise<void> {
+    return this.ctx.actions.settled();
+  }
+
   /**
    * Ends the host's live stream at once with `error` (a revoked host: the agent is told why);
    * its waiting commands and log streams fail with it. False when the host had no live stream.
