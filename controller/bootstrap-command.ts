@@ -11,17 +11,12 @@
  */
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { parseCommandLine, type ProgramExit } from '../common/command-line.js';
 import { isFleetError } from '../common/errors.js';
 import { issueToken } from './auth/token-issuer.js';
 import { DATABASE_FILE } from './run.js';
 import { openTokenDatabase } from './store/sqlite-tokens.js';
-
-export interface CommandOutcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const HELP_AFTER = `
 The token is printed once, alone on stdout; keep it (mode 0600), for example in
@@ -39,24 +34,16 @@ Examples:
 Exit codes: 0 the token was made; 1 bootstrap was done before (or the store failed); 2 bad arguments.
 `;
 
-export async function bootstrapCommand(argv: readonly string[], prog: string, cwd = process.cwd(), now = Date.now()): Promise<CommandOutcome> {
-  let stdout = '';
+export async function bootstrapCommand(argv: readonly string[], prog: string, cwd = process.cwd(), now = Date.now()): Promise<ProgramExit> {
   const program = new Command(`${prog} bootstrap`)
     .description('Make the first admin token of a controller, once.')
     .helpOption('-h, --help', 'print this usage message and exit')
     .requiredOption('--data <dir>', "the controller's data directory (its --data)")
     .option('--name <name>', 'the token\'s name, as the audit trail shows it', 'admin')
     .addHelpText('after', HELP_AFTER)
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (stdout += s), writeErr: () => {}, outputError: () => {} });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return { code: 0, stdout, stderr: '' };
-    return { code: 2, stdout: '', stderr: `Error: ${err.message.replace(/^error: /, '')}\nFor help, use ${prog} bootstrap -h\n` };
-  }
+    .allowExcessArguments(false);
+  const line = parseCommandLine(program, argv, `${prog} bootstrap -h`);
+  if (line.kind === 'exit') return line.exit;
   const flags = program.opts<{ data: string; name: string }>();
   const dataDir = resolve(cwd, flags.data);
   const path = join(dataDir, DATABASE_FILE);

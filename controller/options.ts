@@ -9,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { parseCommandLine, usageError } from '../common/command-line.js';
 import { formatDuration, parseDuration } from '../common/duration.js';
 import { VERSION } from '../common/version.js';
 import { createIniDocument, readIni } from '../agent/config/ini.js';
@@ -83,7 +84,6 @@ const FILE_KEYS = ['listen', 'http', 'data', 'insecure', 'heartbeat', 'cert_ttl'
 type FileKey = (typeof FILE_KEYS)[number];
 
 export function parseControllerArgs(argv: string[], prog = 'fleet-controller', cwd = process.cwd()): ControllerArgsOutcome {
-  let stdout = '';
   const program = new Command(prog)
     .description('fleet-controller: the fleet\'s control plane. Agents stream their state and logs to it over gRPC; fleetctl and the dashboard act through it.')
     .helpOption('-h, --help', 'print this usage message and exit')
@@ -97,22 +97,11 @@ export function parseControllerArgs(argv: string[], prog = 'fleet-controller', c
     .option('--san <name>', 'secure mode: an extra DNS name or IP address for the server certificate (repeatable; clients check the name fleet-controller)', (v: string, all: string[] = []) => [...all, v])
     .option('-v, --version', 'print the version number and exit')
     .addHelpText('after', USAGE_EXAMPLES)
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (stdout += s), writeErr: () => {}, outputError: () => {} });
-  const usage = (...messages: string[]): ControllerArgsOutcome => ({
-    kind: 'exit',
-    code: 2,
-    stdout: '',
-    stderr: messages.map((m) => `Error: ${m}\n`).join('') + `For help, use ${prog} -h\n`,
-  });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return { kind: 'exit', code: 0, stdout, stderr: '' };
-    return usage(err.message.replace(/^error: /, ''));
-  }
+    .allowExcessArguments(false);
+  const helpHint = `${prog} -h`;
+  const line = parseCommandLine(program, argv, helpHint);
+  if (line.kind === 'exit') return { kind: 'exit', ...line.exit };
+  const usage = (...messages: string[]): ControllerArgsOutcome => ({ kind: 'exit', ...usageError(messages, helpHint) });
   const flags = program.opts<{
     configuration?: string;
     listen?: string;

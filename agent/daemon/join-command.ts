@@ -8,7 +8,8 @@
  * Exit codes: 0 joined; 1 the controller could not be reached or refused; 2 usage or config
  * errors.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { parseCommandLine, usageError } from '../../common/command-line.js';
 import { parseFingerprint } from '../../common/controller-tls.js';
 import { splitHostPort } from '../../common/host-port.js';
 import type { Config } from '../config/types.js';
@@ -33,7 +34,6 @@ export type JoinArgsOutcome = { kind: 'join'; args: JoinArgs } | { kind: 'exit';
 
 /** Parses `fleet-agent join`'s flags (after the word `join`). */
 export function parseJoinArgs(argv: string[], prog = 'fleet-agent'): JoinArgsOutcome {
-  let stdout = '';
   const program = new Command(`${prog} join`)
     .description('Enroll this host with fleet-controller: a key pair, a certificate signed by the controller\'s CA, stored in [fleet] state_dir.')
     .helpOption('-h, --help', 'print this usage message and exit')
@@ -42,17 +42,11 @@ export function parseJoinArgs(argv: string[], prog = 'fleet-agent'): JoinArgsOut
     .option('--token <token>', 'a join token (default: [fleet] join_token)')
     .option('--ca-fingerprint <sha256>', 'the controller CA\'s fingerprint, sha256:... (default: [fleet] ca_fingerprint)')
     .addHelpText('after', JOIN_EXAMPLES)
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (stdout += s), writeErr: () => {}, outputError: () => {} });
-  const usage = (message: string): JoinArgsOutcome => ({ kind: 'exit', code: 2, stdout: '', stderr: `Error: ${message}\nFor help, use ${prog} join -h\n` });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return { kind: 'exit', code: 0, stdout, stderr: '' };
-    return usage(err.message.replace(/^error: /, ''));
-  }
+    .allowExcessArguments(false);
+  const helpHint = `${prog} join -h`;
+  const line = parseCommandLine(program, argv, helpHint);
+  if (line.kind === 'exit') return { kind: 'exit', ...line.exit };
+  const usage = (message: string): JoinArgsOutcome => ({ kind: 'exit', ...usageError(message, helpHint) });
   const o = program.opts<{ configuration?: string; controller?: string; token?: string; caFingerprint?: string }>();
   let caFingerprint: string | null = null;
   if (o.caFingerprint !== undefined) {

@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { parseCommandLine, usageError } from '../../common/command-line.js';
 import type { SupervisordOverrides } from '../config/types.js';
 import { parseByteSize, parseInteger, parseLogLevel, parseOctal } from '../config/values.js';
 
@@ -31,8 +32,7 @@ Signals: TERM/INT/QUIT shut down, HUP reloads the configuration, USR2 reopens th
  * go through the config file's converters, so each rule has one home.
  */
 export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutcome {
-  let stdout = '';
-  let stderr = '';
+  const helpHint = `${prog} -h`;
   const program = new Command(prog)
     .description('fleet-agent: a drop-in supervisord. Reads supervisord.conf and supervises its programs.')
     .helpOption('-h, --help', 'print this usage message and exit')
@@ -56,25 +56,9 @@ export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutco
     .option('--minprocs <num>', 'the minimum number of processes available for start success')
     .option('--check', 'validate the configuration, print what would run, and exit (0 valid, 2 invalid)')
     .addHelpText('after', USAGE_EXAMPLES)
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => (stdout += s),
-      writeErr: (s) => (stderr += s),
-      outputError: () => {},
-    });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') {
-        return { kind: 'exit', code: 0, stdout, stderr: '' };
-      }
-      const message = err.message.replace(/^error: /, '');
-      return { kind: 'exit', code: 2, stdout: '', stderr: `Error: ${message}\nFor help, use ${prog} -h\n` };
-    }
-    throw err;
-  }
+    .allowExcessArguments(false);
+  const line = parseCommandLine(program, argv, helpHint);
+  if (line.kind === 'exit') return { kind: 'exit', ...line.exit };
   const o = program.opts<Record<string, string | boolean | undefined>>();
   const problems: string[] = [];
   /** Converts with the config file's converter; a failure reads as supervisord's `invalid value for -y '1TB': ...`. */
@@ -108,7 +92,7 @@ export function parseAgentArgs(argv: string[], prog = 'fleet-agent'): ParseOutco
   set('minprocs', convert('--minprocs', o.minprocs, parseInteger));
   set('stripAnsi', o.strip_ansi === true ? true : undefined);
   if (problems.length > 0) {
-    return { kind: 'exit', code: 2, stdout: '', stderr: problems.map((p) => `Error: ${p}\n`).join('') + `For help, use ${prog} -h\n` };
+    return { kind: 'exit', ...usageError(problems, helpHint) };
   }
   return {
     kind: 'run',

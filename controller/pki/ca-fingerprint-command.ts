@@ -3,33 +3,20 @@
  * nothing else, for scripts that enroll agents (`fleet-agent join --ca-fingerprint "$(...)"`).
  * It reads DATA/pki/ca.crt only. Exit 0; 1 when there is no CA yet; 2 for usage errors.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { resolve } from 'node:path';
+import { parseCommandLine, type ProgramExit } from '../../common/command-line.js';
 import { readCaFingerprint } from './controller-pki.js';
 
-export interface CommandOutcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function caFingerprintCommand(argv: string[], prog = 'fleet-controller', cwd = process.cwd()): CommandOutcome {
-  let stdout = '';
+export function caFingerprintCommand(argv: string[], prog = 'fleet-controller', cwd = process.cwd()): ProgramExit {
   const program = new Command(`${prog} ca-fingerprint`)
     .description('Print the fingerprint of the controller\'s CA (what fleet-agent join --ca-fingerprint wants).')
     .helpOption('-h, --help', 'print this usage message and exit')
     .requiredOption('--data <dir>', 'the controller\'s data directory (its CA is in DATA/pki/ca.crt)')
     .addHelpText('after', `\nExample:\n  fleet-agent join --controller ctl:7400 --token "$TOKEN" --ca-fingerprint "$(${prog} ca-fingerprint --data /var/lib/fleet-controller)"\n`)
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => (stdout += s), writeErr: () => {}, outputError: () => {} });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return { code: 0, stdout, stderr: '' };
-    return { code: 2, stdout: '', stderr: `Error: ${err.message.replace(/^error: /, '')}\nFor help, use ${prog} ca-fingerprint -h\n` };
-  }
+    .allowExcessArguments(false);
+  const line = parseCommandLine(program, argv, `${prog} ca-fingerprint -h`);
+  if (line.kind === 'exit') return line.exit;
   const { data } = program.opts<{ data: string }>();
   try {
     return { code: 0, stdout: `${readCaFingerprint(resolve(cwd, data))}\n`, stderr: '' };
