@@ -40,6 +40,8 @@ const DETAIL_EXIT = 15;
 const DETAIL_SPAWN_ERROR = 16;
 /** Numbers per row. */
 export const ROW_WIDTH = 17;
+/** Values per row of the events table's INSERT (insertColumns). */
+export const INSERT_COLUMNS = 14;
 
 const TRANSITION = AGENT_EVENT_KINDS.indexOf('transition');
 const EXIT = AGENT_EVENT_KINDS.indexOf('exit');
@@ -49,8 +51,9 @@ const GAP = AGENT_EVENT_KINDS.indexOf('gap');
 const STATES = Object.keys(ProcessStates) as ProcessState[];
 const STATE_INDEX = new Map(STATES.map((state, i) => [state, i]));
 
+/** A state's number in a row; -1 for a string that is no state. */
 export function stateIndex(state: ProcessState): number {
-  return STATE_INDEX.get(state)!;
+  return STATE_INDEX.get(state) ?? -1;
 }
 
 /** Rows `start` (inclusive) to `end` (exclusive) of `numbers`, whose string columns index `strings`. */
@@ -73,6 +76,25 @@ export class EventRows {
     const builder = new EventRowsBuilder();
     for (const { event, detail } of events) builder.add(event, detail);
     return builder.build();
+  }
+
+  /**
+   * `batches` (each in seq order) as batches in seq order from one to the next: as they are when
+   * each starts past the one before (an agent sends them so), else merged into one, sorted, the
+   * first of a repeated seq kept.
+   */
+  static inOrder(batches: readonly EventRows[]): readonly EventRows[] {
+    let last = 0;
+    let ordered = true;
+    for (const rows of batches) {
+      if (rows.count === 0) continue;
+      if (rows.seq(rows.start) <= last) ordered = false;
+      last = rows.lastSeq;
+    }
+    if (ordered) return batches;
+    const builder = new EventRowsBuilder();
+    for (const rows of batches) for (let i = rows.start; i < rows.end; i++) builder.add(rows.event(i, ''), rows.detail(i));
+    return [builder.build()];
   }
 
   get count(): number {
@@ -103,7 +125,7 @@ export class EventRows {
   /** A number for the row's process, equal for rows of the same process of these rows (not across EventRows). */
   processKey(row: number): number {
     const at = row * ROW_WIDTH;
-    return this.numbers[at + GROUP]! * 2 ** 24 + this.numbers[at + NAME]!;
+    return this.numbers[at + GROUP]! * this.strings.length + this.numbers[at + NAME]!;
   }
 
   /** The row as an event of `host`. */
@@ -246,6 +268,7 @@ export class EventRowsBuilder {
   add(event: AgentEvent, detail: TransitionDetail | null): void {
     if (!Number.isSafeInteger(event.seq) || event.seq < 1) throw badEvent(event, 'seq must be a positive integer');
     if (!Number.isSafeInteger(event.time)) throw badEvent(event, 'time must be an integer (epoch ms)');
+    if (event.kind === 'transition' && (stateIndex(event.from) < 0 || stateIndex(event.to) < 0)) throw badEvent(event, `unknown state in ${JSON.stringify(event.from)} -> ${JSON.stringify(event.to)}`);
     const at = this.begin();
     this.head(at, event.seq, event.time);
     switch (event.kind) {
@@ -266,7 +289,10 @@ export class EventRowsBuilder {
   }
 
   build(): EventRows {
-    const rows = new EventRows(this.numbers.subarray(0, this.rows * ROW_WIDTH), this.strings, 0, this.rows);
+    const used = this.rows * ROW_WIDTH;
+    // The rows may wait in queues for a while: a buffer much bigger than them is copied to size.
+    const numbers = used * 1.25 < this.numbers.length ? this.numbers.slice(0, used) : this.numbers.subarray(0, used);
+    const rows = new EventRows(numbers, this.strings, 0, this.rows);
     return inOrder(rows) ? rows : sorted(rows);
   }
 }

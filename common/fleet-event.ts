@@ -54,7 +54,7 @@ export interface GapEvent extends AgentEventBase {
 
 export type AgentEvent = TransitionEvent | ExitEvent | GapEvent;
 
-/** Every kind of agent event, in a fixed order (the store's writer thread packs a kind as its index here). */
+/** Every kind of agent event, in a fixed order (an event row, common/event-rows.ts, holds a kind as its index here). */
 export const AGENT_EVENT_KINDS = ['transition', 'exit', 'gap'] as const satisfies readonly AgentEvent['kind'][];
 
 /** An operator's mutating call, recorded by the controller (the audit trail). */

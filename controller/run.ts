@@ -136,6 +136,7 @@ export async function startController(options: StartControllerOptions): Promise<
   } catch (err) {
     await core?.close();
     await grpc?.close();
+    await core?.actionsRecorded();
     await store.close();
     throw err;
   }
@@ -165,6 +166,8 @@ class Running implements RunningController {
     this.closed ??= (async () => {
       await this.core.close();
       await Promise.all([this.grpc.close(), this.http.close()]);
+      // Calls the servers let finish may have answered and left their actions being recorded.
+      await this.core.actionsRecorded();
       await this.store.close();
     })();
     return this.closed;

@@ -51,6 +51,14 @@ test("a batch out of seq order is put in order, and a repeated seq keeps its fir
   assert.deepEqual(eventsOf(EventRows.fromIncoming(shuffled)), incoming.slice(0, 3));
 });
 
+test('batches in seq order are passed as they are; batches out of it become one, in order, each seq once', () => {
+  const gaps = (...seqs: number[]): EventRows => EventRows.fromEvents(seqs.map((seq) => ({ kind: 'gap', host: 'h', seq, time: seq, fromSeq: 0, toSeq: 0 })));
+  const seqsOf = (batches: readonly EventRows[]): number[][] => batches.map((rows) => Array.from({ length: rows.count }, (_, i) => rows.seq(rows.start + i)));
+  const ordered = [gaps(1, 2), gaps(), gaps(3, 4).after(3), gaps(7)];
+  assert.equal(EventRows.inOrder(ordered), ordered, 'the same batches');
+  assert.deepEqual(seqsOf(EventRows.inOrder([gaps(4, 5), gaps(1, 2, 3), gaps(5, 6)])), [[1, 2, 3, 4, 5, 6]]);
+});
+
 test('a builder grows past the capacity it was given', () => {
   const builder = new EventRowsBuilder(1);
   for (let seq = 1; seq <= 1000; seq++) builder.add({ kind: 'gap', host: 'h', seq, time: seq, fromSeq: 0, toSeq: 0 }, null);
@@ -73,10 +81,11 @@ test('the INSERT columns of each kind are NULL where the kind has no value', () 
   );
 });
 
-test('an event of no known kind, or with a seq or time no agent sends, is refused with INCORRECT_PARAMETERS', () => {
+test('an event of no known kind or state, or with a seq or time no agent sends, is refused with INCORRECT_PARAMETERS', () => {
   const builder = new EventRowsBuilder();
   assert.throws(() => builder.add({ ...incoming[5]!.event, kind: 'bogus' } as unknown as AgentEvent, null), { code: 'INCORRECT_PARAMETERS', message: /unknown kind "bogus"/ });
   assert.throws(() => builder.add({ ...incoming[0]!.event, seq: -1 }, null), { code: 'INCORRECT_PARAMETERS', message: /seq must be a positive integer/ });
   assert.throws(() => builder.add({ ...incoming[0]!.event, time: 1.5 }, null), { code: 'INCORRECT_PARAMETERS', message: /time must be an integer/ });
+  assert.throws(() => builder.add({ ...incoming[0]!.event, to: 'SLEEPING' } as unknown as AgentEvent, null), { code: 'INCORRECT_PARAMETERS', message: /unknown state in "RUNNING" -> "SLEEPING"/ });
   assert.equal(builder.build().count, 0, 'nothing refused was kept');
 });

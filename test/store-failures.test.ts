@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore, transitions , appendAll } from './helpers/store-fixtures.js';
+import { openStore, transitions, appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 const WRITER = fileURLToPath(new URL('./helpers/store-writer.js', import.meta.url));

@@ -4,7 +4,7 @@ import { parseAddress } from '../common/address.js';
 import type { HistoryEvent } from '../common/fleet-event.js';
 import type { FleetStore, HistoryQuery } from '../controller/store/store.js';
 import { rejectsWith } from './helpers/fleet-error.js';
-import { exit, gap, openStore, transition , appendAll } from './helpers/store-fixtures.js';
+import { exit, gap, openStore, transition, appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 const temp = makeTempDir('fleetvisor-store-');

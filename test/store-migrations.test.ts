@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LATEST_VERSION, MIGRATIONS, migrate } from '../controller/store/sqlite-migrations.js';
 import { rejectsWith } from './helpers/fleet-error.js';
-import { dbPath, openStore, transition , appendAll } from './helpers/store-fixtures.js';
+import { dbPath, openStore, transition, appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 
 const temp = makeTempDir('fleetvisor-store-');

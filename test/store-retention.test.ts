@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistoryEvent } from '../common/fleet-event.js';
-import { openStore, transition , appendAll } from './helpers/store-fixtures.js';
+import { openStore, transition, appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 

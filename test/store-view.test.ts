@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import type { HostProcess } from '../controller/store/store.js';
-import { dbPath, openStore, processInfo , appendAll } from './helpers/store-fixtures.js';
+import { dbPath, openStore, processInfo, appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 

@@ -8,7 +8,7 @@ import { EventRows, ROW_WIDTH } from '../common/event-rows.js';
 import { forEachPackedRow, packEvents } from '../controller/store/sqlite-writer-protocol.js';
 import { SqliteWriter } from '../controller/store/sqlite-writer.js';
 import Database from 'better-sqlite3';
-import { dbPath, openStore, transitions , appendAll } from './helpers/store-fixtures.js';
+import { dbPath, openStore, transitions, appendAll } from './helpers/store-fixtures.js';
 import { makeTempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 

@@ -100,29 +100,34 @@ export function cpuSeconds(pid: number): number {
 export interface ThreadCpu {
   /** The main thread: the event loop. */
   main: number;
-  /** Threads below normal priority: the controller's store writer (nice 10). */
+  /** Threads below the main thread's priority: the controller's store writer (nice 10). */
   niced: number;
-  /** The rest at normal priority: V8's helpers (concurrent GC, compilers) and libuv's pool. */
+  /**
+   * The rest: V8's helpers (concurrent GC, compilers) and libuv's pool. From the process's total,
+   * so threads that ended between two readings count here.
+   */
   helpers: number;
 }
 
-/** CPU seconds of each of `pid`'s threads, from /proc/<pid>/task/<tid>/stat, summed by kind. */
+/** CPU seconds of `pid`'s threads, from /proc/<pid>/task/<tid>/stat, summed by kind. */
 export function threadCpuSeconds(pid: number): ThreadCpu {
-  const sums: ThreadCpu = { main: 0, niced: 0, helpers: 0 };
+  const total = cpuSeconds(pid);
+  const main = statFields(`/proc/${pid}/stat`);
   let tids: string[] = [];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return { main: Number.NaN, niced: Number.NaN, helpers: Number.NaN };
+    // gone
   }
+  if (!main || tids.length === 0) return { main: Number.NaN, niced: Number.NaN, helpers: Number.NaN };
+  const seconds = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / 100;
+  // fields[16] is the nice value; the process's own line is its main thread's.
+  const mainNice = Number(main[16]);
+  const mainSeconds = seconds(statFields(`/proc/${pid}/task/${pid}/stat`) ?? main);
+  let niced = 0;
   for (const tid of tids) {
-    const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
-    if (!fields) continue; // a thread that just ended
-    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-    // fields[16] is the nice value.
-    if (tid === String(pid)) sums.main += seconds;
-    else if (Number(fields[16]) > 0) sums.niced += seconds;
-    else sums.helpers += seconds;
+    const fields = tid === String(pid) ? null : statFields(`/proc/${pid}/task/${tid}/stat`);
+    if (fields && Number(fields[16]) > mainNice) niced += seconds(fields);
   }
-  return sums;
+  return { main: mainSeconds, niced, helpers: total - mainSeconds - niced };
 }

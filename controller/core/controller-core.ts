@@ -167,9 +167,9 @@ export class ControllerCore implements AsyncDisposable {
     return recordOperatorAction(this.ctx, caller, record);
   }
 
-  /** Resolves once the actions commands record after answering are in the store (as history queries wait). */
+  /** Resolves once the actions commands are recording after answering are in the store (those being recorded now). */
   actionsRecorded(): Promise<void> {
-    return this.ctx.actions.settled();
+    return this.ctx.actions.done();
   }
 
   /**

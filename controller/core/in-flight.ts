@@ -6,14 +6,20 @@
 export class InFlight {
   private readonly pending = new Set<Promise<void>>();
 
-  /** Tracks `work`, which must not reject. */
+  /** Tracks `work`; it should not reject (a rejection is dropped: whoever started it reports its failures). */
   track(work: Promise<void>): void {
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    const settled = work.catch(() => {});
+    this.pending.add(settled);
+    void settled.then(() => this.pending.delete(settled));
   }
 
-  /** Resolves when everything tracked so far, and anything tracked meanwhile, is done. */
+  /** Resolves when what is tracked now is done (not what is tracked meanwhile: a query waits its turn, never longer). */
+  async done(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  /** Resolves when nothing is tracked: what is tracked meanwhile included (for close). */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all(this.pending);
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 }

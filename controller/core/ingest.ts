@@ -16,7 +16,7 @@ import type { AgentSession } from './agent-session.js';
 import type { EventBus } from './event-bus.js';
 import type { HostRegistry } from './host-registry.js';
 import type { ProcessView } from './process-view.js';
-import type { EventRows } from '../../common/event-rows.js';
+import { EventRows } from '../../common/event-rows.js';
 import type { TransitionEvent } from '../../common/fleet-event.js';
 import { infoAfterTransition, type ProcessInfo, type TransitionDetail } from '../../common/process-info.js';
 import type { ControllerLog } from '../log.js';
@@ -166,10 +166,10 @@ export class Ingest {
   }
 
   private async appendBatch(host: string, queue: HostQueue, session: AgentSession, batches: EventRows[]): Promise<void> {
-    // In seq order (each batch is), each seq once, none handed to the store already.
+    // In seq order, each seq once, none handed to the store already.
     const fresh: EventRows[] = [];
     let count = 0;
-    for (const batch of batches) {
+    for (const batch of EventRows.inOrder(batches)) {
       const rows = batch.after(queue.submittedSeq);
       if (rows.count === 0) continue;
       queue.submittedSeq = rows.lastSeq;

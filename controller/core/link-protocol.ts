@@ -4,9 +4,8 @@
  * core never sees generated code. The protocol itself is described in agent_link.proto's
  * header comment.
  */
-import type { AgentEvent } from '../../common/fleet-event.js';
 import type { GroupUpdate } from '../../common/group-update.js';
-import type { ProcessInfo, ProcessResult, TransitionDetail } from '../../common/process-info.js';
+import type { ProcessInfo, ProcessResult } from '../../common/process-info.js';
 import type { EventRows } from '../../common/event-rows.js';
 
 export interface AgentHello {
@@ -19,12 +18,6 @@ export interface AgentHello {
   instanceId: string;
   pid: number;
   startedAt: number;
-}
-
-/** One event from a batch; a transition carries what its edge left on the process. */
-export interface IncomingEvent {
-  event: AgentEvent;
-  detail: TransitionDetail | null;
 }
 
 export type LogChannelName = 'stdout' | 'stderr';

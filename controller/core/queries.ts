@@ -61,7 +61,7 @@ export async function history(ctx: CoreContext, caller: Caller, request: History
   if (limit > MAX_HISTORY_LIMIT) throw new FleetError('INCORRECT_PARAMETERS', `limit ${limit} is above the maximum of ${MAX_HISTORY_LIMIT}`);
   const addresses = parseAddresses(request.addresses);
   const select = selection(ctx, caller, addresses, request.scope, request.addresses.length === 0);
-  await ctx.actions.settled();
+  await ctx.actions.done();
   const events = await ctx.store.history({ select, since: request.since || undefined, until: request.until || undefined, limit });
   if (caller.limit === null) return events;
   // The selection kept to the hosts the caller sees; processes and actions outside its limit go here.

@@ -1,6 +1,6 @@
 /**
  * AgentService.Connect's event batches read straight into the core's event rows
- * (core/event-rows.ts). They are most of what a controller reads: a fleet-wide restart of 1,000
+ * (common/event-rows.ts). They are most of what a controller reads: a fleet-wide restart of 1,000
  * hosts x 20 processes is 100,000 events, and the generated codec makes a message object per
  * event, per oneof and per transition, and a bigint per int64 (four per transition), which
  * fromProtoHostEvent then copies into domain objects. This reader writes the rows in one pass
@@ -99,7 +99,7 @@ function read(buf: Buffer): EventRows {
   if (end === 0 || buf[pos++] !== 0x1a) throw IRREGULAR;
   const batchEnd = limit();
   if (batchEnd !== end) throw IRREGULAR;
-  // An event takes at least 8 bytes, a transition about 40.
+  // A transition takes about 40 bytes; a smaller guess only costs the builder a copy.
   const out = new EventRowsBuilder(Math.ceil(end / 32));
   while (pos < batchEnd) {
     // EventBatch.events = 1.

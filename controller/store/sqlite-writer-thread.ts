@@ -9,7 +9,7 @@ import { readlinkSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { ROW_WIDTH } from '../../common/event-rows.js';
+import { INSERT_COLUMNS, ROW_WIDTH } from '../../common/event-rows.js';
 import { configureConnection, openDatabase } from './sqlite-connection.js';
 import { SqliteStatements } from './sqlite-statements.js';
 import { forEachPackedRow, type PackedEvents, type ViewChunk, type WriterRequest, type WriterResponse } from './sqlite-writer-protocol.js';
@@ -55,7 +55,7 @@ try {
 
 function appendEvents(events: PackedEvents): Uint8Array {
   const stored = new Uint8Array(events.numbers.length / ROW_WIDTH);
-  const columns: unknown[] = new Array(14);
+  const columns: unknown[] = new Array(INSERT_COLUMNS);
   forEachPackedRow(events, (rows, i, hostId) => {
     stored[i] = sql.insertEventColumns(rows.insertColumns(i, hostId, columns)) ? 1 : 0;
   });

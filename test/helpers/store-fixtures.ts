@@ -20,12 +20,12 @@ export function gap(host: string, seq: number, fromSeq: number, toSeq: number, o
   return { kind: 'gap', host, seq, time: 1_000 + seq, fromSeq, toSeq, ...overrides };
 }
 
-/** `count` transitions of `host` from seq `from`. */
 /** store.appendEvents with `events` as one batch of rows; events the rows refuse reject it. */
 export async function appendAll(store: FleetStore, host: string, events: readonly AgentEvent[]): Promise<AppendResult> {
   return store.appendEvents(host, [EventRows.fromEvents(events)]);
 }
 
+/** `count` transitions of `host` from seq `from`. */
 export function transitions(host: string, from: number, count: number): TransitionEvent[] {
   return Array.from({ length: count }, (_, i) => transition(host, from + i));
 }

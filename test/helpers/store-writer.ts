@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import { isFleetError } from '../../common/errors.js';
 import { openSqliteStore } from '../../controller/store/sqlite-store.js';
 import type { FleetStore } from '../../controller/store/store.js';
-import { transition , appendAll } from './store-fixtures.js';
+import { transition, appendAll } from './store-fixtures.js';
 
 const [mode, path, arg] = process.argv.slice(2);
 
