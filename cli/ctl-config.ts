@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { configSearchPaths } from '../agent/config/find.js';
-import { createIniDocument, getEntry, readIni } from '../agent/config/ini.js';
+import { createIniDocument, getEntry, readIni } from '../common/ini.js';
 import { expand } from '../agent/config/expand.js';
 import { expandUser } from '../agent/config/paths.js';
 

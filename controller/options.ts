@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { parseCommandLine, usageError } from '../common/command-line.js';
 import { formatDuration, parseDuration } from '../common/duration.js';
 import { VERSION } from '../common/version.js';
-import { createIniDocument, readIni } from '../agent/config/ini.js';
+import { createIniDocument, readIni } from '../common/ini.js';
 import { parseBoolean } from '../agent/config/values.js';
 import { isLoopback, parseListenAddress, type ListenAddress } from './listen-address.js';
 

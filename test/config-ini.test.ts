@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createIniDocument, getEntry, readIni, type IniDocument } from '../agent/config/ini.js';
+import { createIniDocument, getEntry, readIni, type IniDocument } from '../common/ini.js';
 
 // Expected values were checked against Python 3.11's RawConfigParser with supervisord's settings.
 

@@ -1,6 +1,6 @@
 import { ConfigValueError } from './errors.js';
 import { EVENT_TYPE_NAMES } from './event-types.js';
-import type { IniSection } from './ini.js';
+import type { IniSection } from '../../common/ini.js';
 import { normalizePath } from './paths.js';
 import { PROGRAM_KEYS, processesFromSection, sectionSuffixName } from './program-section.js';
 import { SectionReader, type LoadContext } from './section-reader.js';

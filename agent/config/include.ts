@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { globSync } from '../../common/glob.js';
-import { readIni } from './ini.js';
+import { readIni } from '../../common/ini.js';
 import { SectionReader, type LoadContext } from './section-reader.js';
 
 const INCLUDE_KEYS: ReadonlySet<string> = new Set(['files']);

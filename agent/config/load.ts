@@ -5,7 +5,7 @@ import { Diagnostics } from './diagnostics.js';
 import { readFleet } from './fleet-section.js';
 import { readGroups } from './groups.js';
 import { readConfigFiles } from './include.js';
-import { createIniDocument } from './ini.js';
+import { createIniDocument } from '../../common/ini.js';
 import type { LoadContext } from './section-reader.js';
 import { checkRpcInterface, readInetHttpServer, readSupervisorctl, readUnixHttpServer } from './servers-section.js';
 import { applyOverrides, COMMAND_LINE, readSupervisord } from './supervisord-section.js';

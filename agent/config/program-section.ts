@@ -1,7 +1,7 @@
 import { parseEnvironment } from './environment.js';
 import { ConfigValueError } from './errors.js';
 import type { ExpansionValue } from './expand.js';
-import type { IniSection } from './ini.js';
+import type { IniSection } from '../../common/ini.js';
 import { existingDirpath } from './paths.js';
 import { SectionReader, type LoadContext, type Names } from './section-reader.js';
 import type { ChannelConfig, LogFileSetting, ProcessConfig } from './types.js';

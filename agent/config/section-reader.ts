@@ -3,7 +3,7 @@ import type { Accounts } from './accounts.js';
 import type { Diagnostics } from './diagnostics.js';
 import { ConfigValueError } from './errors.js';
 import { expand, type ExpansionValue } from './expand.js';
-import { getEntry, type IniDocument, type IniEntry, type IniSection } from './ini.js';
+import { getEntry, type IniDocument, type IniEntry, type IniSection } from '../../common/ini.js';
 import type { PathContext } from './paths.js';
 import type { ConfigLocation } from './types.js';
 

@@ -5,17 +5,9 @@
  * field by field, which is how `update` decides what changed.
  */
 
-/** Where a diagnostic points. `line` is 1-based; 0 when the problem has no single line. */
-export interface ConfigLocation {
-  file: string;
-  line: number;
-  section?: string;
-  key?: string;
-}
+import type { ConfigDiagnostic, ConfigLocation } from '../../common/config-diagnostic.js';
 
-export interface ConfigDiagnostic extends ConfigLocation {
-  message: string;
-}
+export type { ConfigDiagnostic, ConfigLocation } from '../../common/config-diagnostic.js';
 
 export type ConfigResult =
   | { ok: true; config: Config; warnings: ConfigDiagnostic[] }

@@ -18,7 +18,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createIniDocument, readIni } from '../../agent/config/ini.js';
+import { createIniDocument, readIni } from '../../common/ini.js';
 import { expandUser } from '../../agent/config/paths.js';
 
 const FILE_KEYS = ['controller', 'token', 'ca', 'insecure'] as const;

@@ -1,5 +1,5 @@
-import type { ConfigDiagnostic } from './types.js';
-import { pyRepr } from '../../common/python-repr.js';
+import type { ConfigDiagnostic } from './config-diagnostic.js';
+import { pyRepr } from './python-repr.js';
 
 /**
  * An INI reader with the semantics of Python's RawConfigParser as supervisord configures it
