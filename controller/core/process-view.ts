@@ -1,8 +1,8 @@
 /**
  * The current state of every process on every host, in memory so listings cost no query:
- * replaced by each host's snapshot, then moved along by its transitions. The store keeps a
- * copy so a restarted controller can show the last known view of hosts that have not
- * reconnected yet (the core writes it through; see controller-core.ts).
+ * replaced by each host's snapshot, then moved along by its transitions. This is the one copy:
+ * the store writes its changes behind (store/view-changes.ts), so a restarted controller starts
+ * from the last known view of hosts that have not reconnected yet (controller-core.ts).
  */
 import type { ProcessInfo } from '../../common/process-info.js';
 import type { ProcessState } from '../../common/process-state.js';

@@ -41,6 +41,7 @@ export class SqliteStatements {
   readonly putProcess: Statement<[hostId: number, group: string, name: string, info: string]>;
   readonly deleteProcess: Statement<[hostId: number, group: string, name: string]>;
   readonly deleteHostProcesses: Statement<[hostId: number]>;
+  readonly deleteGroupProcesses: Statement<[hostId: number, group: string]>;
   readonly insertAction: Statement<[time: number, who: string, tokenId: string, origin: string, action: string, addresses: string, hosts: string, result: string], number>;
   readonly insertActionHost: Statement<[hostId: number, actionId: number]>;
   /** Retention (sqlite-retention.ts): at most `limit` events older than `time`, oldest first; the oldest `limit` events. */
@@ -66,6 +67,7 @@ export class SqliteStatements {
     this.putProcess = db.prepare('INSERT OR REPLACE INTO processes (host_id, grp, name, info) VALUES (?, ?, ?, ?)');
     this.deleteProcess = db.prepare('DELETE FROM processes WHERE host_id = ? AND grp = ? AND name = ?');
     this.deleteHostProcesses = db.prepare('DELETE FROM processes WHERE host_id = ?');
+    this.deleteGroupProcesses = db.prepare('DELETE FROM processes WHERE host_id = ? AND grp = ?');
     this.insertAction = db
       .prepare<[number, string, string, string, string, string, string, string], number>(
         'INSERT INTO actions (time, who, token_id, origin, action, addresses, hosts, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',

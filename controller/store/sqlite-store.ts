@@ -30,7 +30,7 @@ import { SqliteTokens } from './sqlite-tokens.js';
 import type { AppendResult, CertificateStore, FleetStore, HistoryQuery, HostConnect, HostProcess, NewAction, StoredHost, TokenStore } from './store.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { packEvents, type ViewChunk } from './sqlite-writer-protocol.js';
-import { ViewBuffer, type HostViewChange } from './view-buffer.js';
+import { ViewChanges, type HostViewChange } from './view-changes.js';
 
 export interface SqliteStoreOptions {
   /** The database file. Its directory is created (mode 0700) when missing. */
@@ -59,6 +59,10 @@ interface PendingAppend {
   batches: readonly EventRows[];
 }
 
+function byGroupThenName(a: ProcessInfo, b: ProcessInfo): number {
+  return a.group < b.group ? -1 : a.group > b.group ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 /** Rows of the process view per transaction when writing it behind. */
 const VIEW_CHUNK_ROWS = 1000;
 
@@ -73,7 +77,8 @@ class SqliteStore implements FleetStore {
   private readonly adding = new Map<string, Promise<HostRow>>();
   private readonly names = new Map<number, string>();
   private sortedNames: string[] | null = null;
-  private readonly view = new ViewBuffer();
+  /** The process view's changes not yet written (the core keeps the view itself). */
+  private readonly view = new ViewChanges();
   private readonly seen = new Set<HostRow>();
   private readonly queue: BatchQueue<PendingAppend, AppendResult>;
   private readonly retention: SqliteRetention;
@@ -128,7 +133,6 @@ class SqliteStore implements FleetStore {
     this.viewWriteMs = options.viewWriteMs ?? 1000;
     this.onError = options.onError ?? ((err) => process.stderr.write(`fleet-controller: ${err.message}\n`));
     for (const row of this.sql.loadHosts()) this.addHost(row);
-    for (const { hostId, info } of this.sql.loadProcesses()) this.view.load(this.names.get(hostId)!, info);
     this.queue = new BatchQueue((items) => this.commitAppends(items), {
       windowMs: options.batchWindowMs ?? 25,
       maxRows: options.batchMaxRows ?? 5000,
@@ -262,7 +266,21 @@ class SqliteStore implements FleetStore {
 
   async listProcesses(hosts?: readonly string[]): Promise<HostProcess[]> {
     this.checkOpen();
-    return this.view.list(hosts ? [...new Set(hosts)].sort() : this.hostNames());
+    // What is still to be written goes first: the list is the database's.
+    await this.writeView();
+    const byHost = new Map<string, ProcessInfo[]>();
+    for (const { hostId, info } of this.sql.loadProcesses()) {
+      const host = this.names.get(hostId);
+      if (host === undefined) continue;
+      let list = byHost.get(host);
+      if (!list) byHost.set(host, (list = []));
+      list.push(info);
+    }
+    const out: HostProcess[] = [];
+    for (const host of hosts ? [...new Set(hosts)].sort() : this.hostNames()) {
+      for (const info of (byHost.get(host) ?? []).sort(byGroupThenName)) out.push({ host, info });
+    }
+    return out;
   }
 
   private scheduleViewWrite(): void {
@@ -293,8 +311,8 @@ class SqliteStore implements FleetStore {
   private async writeViewInChunks(): Promise<void> {
     if (this.viewTimer) clearTimeout(this.viewTimer);
     this.viewTimer = null;
-    if (!this.view.hasChanges && this.seen.size === 0) return;
-    const changes = this.view.takeChanges();
+    if (this.view.size === 0 && this.seen.size === 0) return;
+    const changes = this.view.take();
     const seen = [...this.seen];
     this.seen.clear();
     let done = 0;
@@ -302,7 +320,7 @@ class SqliteStore implements FleetStore {
     try {
       do {
         chunkStart = done;
-        const chunk: ViewChunk = { replaced: [], puts: [], removed: [], seen: [] };
+        const chunk: ViewChunk = { replaced: [], puts: [], removed: [], removedGroups: [], seen: [] };
         let rows = 0;
         while (done < changes.length && rows < VIEW_CHUNK_ROWS) rows += this.addViewChange(chunk, changes[done++]!);
         if (done === changes.length) for (const row of seen) chunk.seen.push(row.id, row.lastSeen);
@@ -326,7 +344,8 @@ class SqliteStore implements FleetStore {
     }
     for (const info of change.put) chunk.puts.push(id, info.group, info.name, JSON.stringify(info));
     for (const { group, name } of change.removed) chunk.removed.push(id, group, name);
-    return change.put.length + change.removed.length;
+    for (const group of change.removedGroups) chunk.removedGroups.push(id, group);
+    return change.put.length + change.removed.length + change.removedGroups.length;
   }
 
   // --- actions and history

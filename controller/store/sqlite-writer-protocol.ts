@@ -18,7 +18,7 @@ export interface PackedEvents {
   lastSeqs: number[];
 }
 
-/** One chunk of the process view: written in one transaction. */
+/** One chunk of the process view: written in one transaction, removals before puts. */
 export interface ViewChunk {
   /** Hosts whose rows are deleted first (a snapshot replaced them). */
   replaced: number[];
@@ -26,6 +26,8 @@ export interface ViewChunk {
   puts: (number | string)[];
   /** [hostId, group, name] flattened. */
   removed: (number | string)[];
+  /** [hostId, group] flattened: every process of the group. */
+  removedGroups: (number | string)[];
   /** [hostId, lastSeen] flattened. */
   seen: number[];
 }

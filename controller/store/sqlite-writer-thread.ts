@@ -65,9 +65,11 @@ function appendEvents(events: PackedEvents): Uint8Array {
 
 function writeView(chunk: ViewChunk): void {
   for (const id of chunk.replaced) sql.deleteHostProcesses.run(id);
-  const { puts, removed, seen } = chunk;
-  for (let i = 0; i < puts.length; i += 4) sql.putProcess.run(puts[i] as number, puts[i + 1] as string, puts[i + 2] as string, puts[i + 3] as string);
+  const { puts, removed, removedGroups, seen } = chunk;
+  // Removals first: a put in the same chunk is newer than any removal that covers it (view-changes.ts).
+  for (let i = 0; i < removedGroups.length; i += 2) sql.deleteGroupProcesses.run(removedGroups[i] as number, removedGroups[i + 1] as string);
   for (let i = 0; i < removed.length; i += 3) sql.deleteProcess.run(removed[i] as number, removed[i + 1] as string, removed[i + 2] as string);
+  for (let i = 0; i < puts.length; i += 4) sql.putProcess.run(puts[i] as number, puts[i + 1] as string, puts[i + 2] as string, puts[i + 3] as string);
   for (let i = 0; i < seen.length; i += 2) sql.setLastSeen.run(seen[i + 1]!, seen[i]!);
 }
 
