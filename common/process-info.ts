@@ -139,3 +139,13 @@ export function infoAfterTransition(
   info.description = describeProcess(info);
   return info;
 }
+
+/** Names compare as Python compares str (supervisord sorts so), not by locale. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** (group, name) lexically: the order of getAllProcessInfo and of status. */
+export function byGroupThenName(a: { group: string; name: string }, b: { group: string; name: string }): number {
+  return compareNames(a.group, b.group) || compareNames(a.name, b.name);
+}

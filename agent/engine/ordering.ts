@@ -1,21 +1,13 @@
 /**
  * Orders and pacing for operations over many processes (reference section 2.4).
  */
+import { compareNames } from '../../common/process-info.js';
 import type { GroupConfig, ProcessConfig } from '../config/types.js';
 
-/** Names compare as Python compares str: by code point, not by locale. */
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** (priority, name) ascending: the order supervisord starts groups in, and processes inside one. */
 export function byPriority<T extends { config: Pick<GroupConfig | ProcessConfig, 'priority' | 'name'> }>(a: T, b: T): number {
   return a.config.priority - b.config.priority || compareNames(a.config.name, b.config.name);
-}
-
-/** (group, name) lexically: the order of getAllProcessInfo and of status. */
-export function byGroupThenName(a: { group: string; name: string }, b: { group: string; name: string }): number {
-  return compareNames(a.group, b.group) || compareNames(a.name, b.name);
 }
 
 /** Splits items sorted by priority into runs of equal priority, keeping their order. */

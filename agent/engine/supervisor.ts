@@ -23,7 +23,8 @@ import type { EngineEventSink } from '../process/events.js';
 import { ProcessRunner } from '../process/process-runner.js';
 import type { ExitStatus, Spawner } from '../process/spawner.js';
 import { decodeExit } from '../process/exit-status.js';
-import { byGroupThenName, byPriority, DEFAULT_SPAWN_BATCH, paced, priorityWaves, type Waves } from './ordering.js';
+import { byGroupThenName } from '../../common/process-info.js';
+import { byPriority, DEFAULT_SPAWN_BATCH, paced, priorityWaves, type Waves } from './ordering.js';
 import {
   checkSignal,
   clearResult,

@@ -4,14 +4,10 @@
  * the store writes its changes behind (store/view-changes.ts), so a restarted controller starts
  * from the last known view of hosts that have not reconnected yet (controller-core.ts).
  */
-import type { ProcessInfo } from '../../common/process-info.js';
+import { byGroupThenName, type ProcessInfo } from '../../common/process-info.js';
 import type { ProcessState } from '../../common/process-state.js';
 
 const keyOf = (group: string, name: string): string => `${group}\0${name}`;
-
-function byGroupThenName(a: ProcessInfo, b: ProcessInfo): number {
-  return a.group < b.group ? -1 : a.group > b.group ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
 
 interface HostProcesses {
   byKey: Map<string, ProcessInfo>;

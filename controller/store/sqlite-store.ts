@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { FleetError } from '../../common/errors.js';
 import type { EventRows } from '../../common/event-rows.js';
 import type { HistoryEvent } from '../../common/fleet-event.js';
-import type { ProcessInfo } from '../../common/process-info.js';
+import { byGroupThenName, type ProcessInfo } from '../../common/process-info.js';
 import { BatchQueue } from './batch-queue.js';
 import { resolveSelection } from './history-selection.js';
 import { SqliteCertificates } from './sqlite-certificates.js';
@@ -57,10 +57,6 @@ export interface SqliteStoreOptions {
 interface PendingAppend {
   row: HostRow;
   batches: readonly EventRows[];
-}
-
-function byGroupThenName(a: ProcessInfo, b: ProcessInfo): number {
-  return a.group < b.group ? -1 : a.group > b.group ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** Rows of the process view per transaction when writing it behind. */
