@@ -26,7 +26,7 @@ function generated(bytes: Buffer): unknown {
 
 function fast(bytes: Buffer): unknown {
   const batch = readEventBatch(bytes);
-  return batch === null ? null : { kind: 'events', events: eventsOf(batch.rows) };
+  return batch === null ? null : { kind: 'events', events: eventsOf(batch) };
 }
 
 const transition = (seq: number, extra: Partial<Extract<HostEvent['kind'], { $case: 'transition' }>['value']> = {}): HostEvent => ({

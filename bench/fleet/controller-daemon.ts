@@ -90,10 +90,15 @@ function statFields(path: string): string[] | null {
   return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : null;
 }
 
+/** User + system CPU seconds in a stat line's fields (utime and stime, in clock ticks of 1/100 s). */
+function statSeconds(fields: string[]): number {
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** CPU seconds (user + system) of a whole process so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
   const fields = statFields(`/proc/${pid}/stat`);
-  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : Number.NaN;
+  return fields ? statSeconds(fields) : Number.NaN;
 }
 
 /** A process's CPU seconds so far by kind of thread. */
@@ -111,7 +116,6 @@ export interface ThreadCpu {
 
 /** CPU seconds of `pid`'s threads, from /proc/<pid>/task/<tid>/stat, summed by kind. */
 export function threadCpuSeconds(pid: number): ThreadCpu {
-  const total = cpuSeconds(pid);
   const main = statFields(`/proc/${pid}/stat`);
   let tids: string[] = [];
   try {
@@ -120,14 +124,14 @@ export function threadCpuSeconds(pid: number): ThreadCpu {
     // gone
   }
   if (!main || tids.length === 0) return { main: Number.NaN, niced: Number.NaN, helpers: Number.NaN };
-  const seconds = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / 100;
+  const total = statSeconds(main);
   // fields[16] is the nice value; the process's own line is its main thread's.
   const mainNice = Number(main[16]);
-  const mainSeconds = seconds(statFields(`/proc/${pid}/task/${pid}/stat`) ?? main);
+  const mainSeconds = statSeconds(statFields(`/proc/${pid}/task/${pid}/stat`) ?? main);
   let niced = 0;
   for (const tid of tids) {
     const fields = tid === String(pid) ? null : statFields(`/proc/${pid}/task/${tid}/stat`);
-    if (fields && Number(fields[16]) > mainNice) niced += seconds(fields);
+    if (fields && Number(fields[16]) > mainNice) niced += statSeconds(fields);
   }
   return { main: mainSeconds, niced, helpers: total - mainSeconds - niced };
 }

@@ -157,7 +157,11 @@ export class SimEventLog {
     const start = from < to ? this.starts[this.head + from]! : 0;
     const end = to < this.count ? this.starts[this.head + to]! : this.bytes.pos;
     const events = from < to ? this.bytes.view(start, end) : this.bytes.view(0, 0);
-    return Uint8Array.prototype.slice.call(this.request.reset().byte(0x1a).varint(events.length).bytes(events).view(), 0);
+    const header = this.request.reset().byte(0x1a).varint(events.length).view();
+    const out = new Uint8Array(header.length + events.length);
+    out.set(header);
+    out.set(events, header.length);
+    return out;
   }
 }
 

@@ -13,29 +13,24 @@
  * process name, a reversed gap, a message cut short. So valid but unusual input reads exactly as
  * before, and malformed input fails exactly as before.
  */
-import type { ProcessState as DomainState } from '../../common/process-state.js';
+import { ProcessStates, type ProcessState as DomainState } from '../../common/process-state.js';
 import { EventRowsBuilder, stateIndex, type EventRows } from '../../common/event-rows.js';
-
-/** An events message already read. */
-export class ReadEventBatch {
-  constructor(readonly rows: EventRows) {}
-}
+import { toProtoState } from '../../proto/process-convert.js';
 
 /** Thrown inside the reader for input it leaves to the generated codec. */
 const IRREGULAR = new Error('an events message for the generated codec');
 
-/** Wire enum values of ProcessState (proto/fleet/v1/process.proto) to their rows' numbers; 0 and unknown values are irregular. */
-const STATES: readonly (number | undefined)[] = ([undefined, 'STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN'] as const).map((s) =>
-  s === undefined ? undefined : stateIndex(s satisfies DomainState),
-);
+/** Wire enum values of ProcessState to their rows' numbers; 0 and values this build does not know are irregular. */
+const STATES: (number | undefined)[] = [];
+for (const state of Object.keys(ProcessStates) as DomainState[]) STATES[toProtoState(state)] = stateIndex(state);
 
 /** Beyond this, numbers go to the generated codec (which checks them against 2^53). */
 const LIMIT = 2 ** 49;
 
 /** The batch of a ConnectRequest whose body is events, or null when the generated codec must read `bytes`. */
-export function readEventBatch(bytes: Buffer): ReadEventBatch | null {
+export function readEventBatch(bytes: Buffer): EventRows | null {
   try {
-    return new ReadEventBatch(read(bytes));
+    return read(bytes);
   } catch (err) {
     if (err === IRREGULAR) return null;
     throw err;

@@ -12,18 +12,19 @@ import type { ControllerCore } from '../core/controller-core.js';
 import type { AgentMessage, AgentStream, ControllerMessage } from '../core/link-protocol.js';
 import { AgentServiceDefinition, type ConnectRequest, type ConnectResponse } from '../../proto/gen/fleet/v1/agent_link.js';
 import { grpcServiceDefinition, type GrpcServiceImplementation } from '../../proto/grpc-js.js';
-import { readEventBatch, ReadEventBatch } from './agent-events-reader.js';
+import { EventRows } from '../../common/event-rows.js';
+import { readEventBatch } from './agent-events-reader.js';
 import { fromConnectRequest, toConnectResponse } from './convert-link.js';
 
 /** What a Connect call delivers: event batches already read (agent-events-reader.ts), anything else as the generated codec reads it. */
-type ConnectMessage = ConnectRequest | ReadEventBatch;
+type ConnectMessage = ConnectRequest | EventRows;
 type ConnectCall = ServerDuplexStream<ConnectMessage, ConnectResponse>;
 
 /** AgentService's grpc-js definition, whose Connect reads event batches with agent-events-reader.ts. */
 export function agentServiceDefinition(): ReturnType<typeof grpcServiceDefinition<typeof AgentServiceDefinition>> {
   const definition = grpcServiceDefinition(AgentServiceDefinition);
   const generated = definition.connect.requestDeserialize;
-  // The handler below takes a ReadEventBatch where the definition's type says ConnectRequest.
+  // The handler below takes the EventRows of an events message where the definition's type says ConnectRequest.
   const requestDeserialize = ((bytes: Buffer): ConnectMessage => readEventBatch(bytes) ?? generated(bytes)) as typeof generated;
   return { ...definition, connect: { ...definition.connect, requestDeserialize } };
 }
@@ -94,7 +95,7 @@ class GrpcAgentStream implements AgentStream {
       const next = this.buffer.shift();
       if (next !== undefined) {
         if (this.buffer.length <= READ_LOW_WATER && this.call.isPaused()) this.call.resume();
-        const message: AgentMessage = next instanceof ReadEventBatch ? { kind: 'events', rows: next.rows } : fromConnectRequest(next, this.host);
+        const message: AgentMessage = next instanceof EventRows ? { kind: 'events', rows: next } : fromConnectRequest(next, this.host);
         if (message.kind === 'hello' && this.host === '') this.host = message.hello.host;
         yield message;
         continue;
